@@ -1,0 +1,235 @@
+#!/usr/bin/env node
+import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EXIT, PinconvError, UsageError } from './errors.js';
+import { LineWriter } from './output.js';
+import { resolveCsvOptions, resolveSendOptions, type PipelineOptions } from './options.js';
+import { buildEvents } from './pipeline.js';
+import { writeDryRun } from './pinterest/dry-run.js';
+import { startProgress } from './progress.js';
+import { Report } from './report.js';
+import { CSV_HELP, MAIN_HELP, SANDBOX_HELP, SEND_HELP } from './cli-help.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const COMMON: Options = {
+  format: { type: 'string' },
+  delimiter: { type: 'string' },
+  map: { type: 'string', multiple: true },
+  'max-record-bytes': { type: 'string' },
+  'default-country': { type: 'string' },
+  'default-currency': { type: 'string' },
+  timezone: { type: 'string' },
+  'date-order': { type: 'string' },
+  'partner-name': { type: 'string' },
+  grouping: { type: 'string' },
+  'max-open-orders': { type: 'string' },
+  'temp-dir': { type: 'string' },
+  now: { type: 'string' },
+  limit: { type: 'string' },
+  'window-days': { type: 'string' },
+  report: { type: 'string' },
+  rejects: { type: 'string' },
+  'rejects-values': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const SEND: Options = {
+  ...COMMON,
+  'dry-run': { type: 'boolean' },
+  out: { type: 'string', short: 'o' },
+  'ad-account': { type: 'string' },
+  test: { type: 'boolean' },
+  concurrency: { type: 'string' },
+  'max-retries': { type: 'string' },
+  checkpoint: { type: 'string' },
+  'token-file': { type: 'string' },
+  'api-base': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'max-backoff-ms': { type: 'string' },
+  'base-backoff-ms': { type: 'string' },
+  // Refused with a clear message: a token on the command line ends up in shell history and ps.
+  token: { type: 'string' },
+};
+
+const CSV: Options = {
+  ...COMMON,
+  out: { type: 'string', short: 'o' },
+  columns: { type: 'string' },
+  'max-rows': { type: 'string' },
+  'max-bytes': { type: 'string' },
+  force: { type: 'boolean' },
+};
+
+const SANDBOX: Options = {
+  port: { type: 'string' },
+  token: { type: 'string' },
+  'fail-rate': { type: 'string' },
+  'reset-rate': { type: 'string' },
+  'rate-limit': { type: 'string' },
+  latency: { type: 'string' },
+  'max-age-days': { type: 'string' },
+  record: { type: 'string' },
+  seed: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** argv → { camelCase option: value, inputs }, with usage errors phrased for people. */
+export function parseCommandLine(args: string[], options: Options): { values: Record<string, unknown>; help: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const text = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(`${text.replace(/^Unknown option/, 'unknown option')} (see --help)`);
+  }
+  const values: Record<string, unknown> = { inputs: parsed.positionals };
+  for (const [key, value] of Object.entries(parsed.values)) {
+    if (key !== 'help') values[camel(key)] = value;
+  }
+  return { values, help: parsed.values.help === true };
+}
+
+interface Run {
+  report: Report;
+  stopped: boolean;
+}
+
+async function finishReport(run: Run, options: PipelineOptions): Promise<number> {
+  const { report } = run;
+  await report.closeRejects();
+  if (options.report !== undefined) {
+    await writeFile(options.report, JSON.stringify(report.toJSON(), null, 2) + '\n');
+  }
+  if (!options.quiet) process.stderr.write(report.summary() + '\n');
+  if (run.stopped) return EXIT.interrupted;
+  return report.rows.rejected > 0 || report.events.failed > 0 ? EXIT.rejects : EXIT.ok;
+}
+
+/** Ctrl-C once: stop reading, finish what is in flight, save. Twice: leave at once. */
+function onInterrupt(run: Run): () => void {
+  const handler = (): void => {
+    if (run.stopped) process.exit(EXIT.interrupted);
+    run.stopped = true;
+    process.stderr.write('\npinconv: interrupted; finishing requests in flight (Ctrl-C again to quit now)\n');
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+async function runSend(args: string[]): Promise<number> {
+  const { values, help } = parseCommandLine(args, SEND);
+  if (help) {
+    process.stdout.write(SEND_HELP);
+    return EXIT.ok;
+  }
+  if (values.token !== undefined) {
+    throw new UsageError('the token is never taken from the command line: set PINTEREST_ACCESS_TOKEN or use --token-file FILE');
+  }
+  const options = resolveSendOptions(values);
+  const run: Run = { report: new Report(), stopped: false };
+  run.report.command = options.dryRun ? 'send --dry-run' : 'send';
+  await run.report.openRejects(options.rejects);
+  const stopProgress = options.quiet ? () => undefined : startProgress(run.report);
+  const offInterrupt = onInterrupt(run);
+  try {
+    const events = buildEvents(options, run.report, { stopped: () => run.stopped });
+    if (options.dryRun) {
+      const out = new LineWriter(options.out === undefined ? process.stdout : createWriteStream(options.out));
+      await writeDryRun(events, out);
+      if (options.out !== undefined) await out.end();
+    } else {
+      const { sendToPinterest } = await import('./pinterest/send.js');
+      await sendToPinterest(events, options, run.report, { stopped: () => run.stopped });
+    }
+  } finally {
+    stopProgress();
+    offInterrupt();
+  }
+  return finishReport(run, options);
+}
+
+async function runCsv(args: string[]): Promise<number> {
+  const { values, help } = parseCommandLine(args, CSV);
+  if (help) {
+    process.stdout.write(CSV_HELP);
+    return EXIT.ok;
+  }
+  const options = resolveCsvOptions(values);
+  const run: Run = { report: new Report(), stopped: false };
+  run.report.command = 'csv';
+  await run.report.openRejects(options.rejects);
+  const stopProgress = options.quiet ? () => undefined : startProgress(run.report);
+  const offInterrupt = onInterrupt(run);
+  try {
+    const { writeUploadCsv } = await import('./upload/write.js');
+    await writeUploadCsv(buildEvents(options, run.report, { stopped: () => run.stopped }), options, run.report, {
+      stopped: () => run.stopped,
+    });
+  } finally {
+    stopProgress();
+    offInterrupt();
+  }
+  return finishReport(run, options);
+}
+
+async function runSandbox(args: string[]): Promise<number> {
+  const { values, help } = parseCommandLine(args, SANDBOX);
+  if (help) {
+    process.stdout.write(SANDBOX_HELP);
+    return EXIT.ok;
+  }
+  const { runSandboxCommand } = await import('./pinterest/sandbox-cli.js');
+  return runSandboxCommand(values);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'send':
+        return await runSend(rest);
+      case 'csv':
+        return await runCsv(rest);
+      case 'sandbox':
+        return await runSandbox(rest);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(MAIN_HELP);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      case '--version':
+      case '-v':
+        process.stdout.write('pinconv 0.1.0\n');
+        return EXIT.ok;
+      default:
+        throw new UsageError(`unknown command "${command}"; the commands are send, csv and sandbox (see --help)`);
+    }
+  } catch (error) {
+    if (error instanceof PinconvError) {
+      process.stderr.write(`pinconv: ${error.message}\n`);
+      return error.exitCode;
+    }
+    // Anything else is a bug; its message may quote input data, so only its kind is shown.
+    const kind = error instanceof Error ? error.name : typeof error;
+    process.stderr.write(`pinconv: internal error (${kind}); set PINCONV_DEBUG=1 for details\n`);
+    if (process.env.PINCONV_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+    return EXIT.fatal;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Streams flush on their own; the timers of a finished run must not keep the process alive.
+setImmediate(() => process.exit(code)).unref();

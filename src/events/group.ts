@@ -1,0 +1,115 @@
+import type { NormalizedRow } from '../rows/normalize-row.js';
+import { addToOrder, openOrder, type OrderState } from './order.js';
+import type { RejectReason } from './reasons.js';
+
+export type GroupResult = { reject?: RejectReason; done?: OrderState[] };
+
+/** A row refused while orders were merged after a spill (its reject surfaces at the end). */
+export interface LateReject {
+  row: NormalizedRow;
+  reason: RejectReason;
+}
+
+export interface FinishedChunk {
+  orders: OrderState[];
+  rejects?: LateReject[];
+}
+
+export interface Grouper {
+  /** Adds a row; returns a reject for the row, and orders that are complete, if any. */
+  add(row: NormalizedRow): GroupResult;
+  /** The orders still open, once the input has ended, in the order of their first rows. */
+  finish(): AsyncIterable<FinishedChunk>;
+  /** Resolves when buffered spill writes allow more rows. */
+  backpressure?(): Promise<void>;
+  /** Removes temporary files, if any; safe to call more than once. */
+  close?(): Promise<void>;
+}
+
+/**
+ * `--grouping adjacent`: an order ends when the next row has another order_id. A row of an order
+ * that already ended is rejected; ended ids are remembered up to a bound.
+ */
+export class AdjacentGrouper implements Grouper {
+  private current: OrderState | undefined;
+  private readonly ended = new Set<string>();
+  /** Bound on remembered ended order ids (~100 bytes each); older ones are forgotten first. */
+  static readonly MAX_ENDED = 1_000_000;
+
+  add(row: NormalizedRow): GroupResult {
+    const current = this.current;
+    if (row.orderId !== undefined && current !== undefined && current.orderId === row.orderId) {
+      const reject = addToOrder(current, row);
+      return reject ? { reject } : {};
+    }
+    if (row.orderId !== undefined && this.ended.has(row.orderId)) return { reject: 'ORDER_NOT_ADJACENT' };
+    this.current = openOrder(row);
+    if (current === undefined) return {};
+    this.remember(current);
+    return { done: [current] };
+  }
+
+  private remember(order: OrderState): void {
+    if (order.orderId === undefined) return;
+    if (this.ended.size >= AdjacentGrouper.MAX_ENDED) {
+      const oldest = this.ended.values().next().value;
+      if (oldest !== undefined) this.ended.delete(oldest);
+    }
+    this.ended.add(order.orderId);
+  }
+
+  async *finish(): AsyncIterable<FinishedChunk> {
+    if (this.current) yield { orders: [this.current] };
+    this.current = undefined;
+  }
+}
+
+/**
+ * `--grouping full`: exact for any input order. Orders are kept in a Map (insertion order = order of
+ * first rows) and emitted when the input ends.
+ */
+export class MemoryGrouper implements Grouper {
+  private readonly open = new Map<string, OrderState>();
+  private anonymous = 0;
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  add(row: NormalizedRow): GroupResult {
+    // Rows without order_id are one event each; their key only has to be unique.
+    const key = this.keyOf(row);
+    const order = this.open.get(key);
+    if (order === undefined) {
+      this.open.set(key, openOrder(row));
+      return {};
+    }
+    const reject = addToOrder(order, row);
+    return reject ? { reject } : {};
+  }
+
+  /** Hands over every open order, in first-row order, and forgets them. */
+  take(): IterableIterator<[string, OrderState]> {
+    const entries = [...this.open.entries()];
+    this.open.clear();
+    return entries.values();
+  }
+
+  async *finish(): AsyncIterable<FinishedChunk> {
+    let batch: OrderState[] = [];
+    for (const order of this.open.values()) {
+      batch.push(order);
+      if (batch.length >= 256) {
+        yield { orders: batch };
+        batch = [];
+      }
+    }
+    this.open.clear();
+    if (batch.length > 0) yield { orders: batch };
+  }
+
+  /** The grouping key of a row: its order_id, or a key of its own. */
+  keyOf(row: NormalizedRow): string {
+    return row.orderId === undefined ? `\u0000${this.anonymous++}` : `o${row.orderId}`;
+  }
+}

@@ -1,0 +1,127 @@
+import type { Position } from '../errors.js';
+import { addDecimal, decimalFromCanonical, formatDecimal, multiplyDecimal } from '../normalize/decimal.js';
+import { sha256Hex } from '../normalize/hash.js';
+import { USER_KEYS, type NormalizedRow, type UserHashes } from '../rows/normalize-row.js';
+import type { ConversionEvent, ContentItem } from '../pinterest/contract.js';
+import type { RejectReason } from './reasons.js';
+
+/** contents and content_ids keep at most this many entries per event; value and num_items count every row. */
+export const MAX_CONTENTS = 1000;
+
+/**
+ * What pinconv keeps of an open order: hashes, amounts and positions, never plaintext.
+ * Plain JSON, so that it can be spilled to disk and read back.
+ */
+export interface OrderState {
+  firstSeq: number;
+  orderId: string | undefined;
+  eventTime: number;
+  currency: string;
+  user: UserHashes;
+  optOut: boolean | undefined;
+  optOutType: string | undefined;
+  value: string | undefined;
+  itemSum: string | undefined;
+  numItems: number | undefined;
+  contents: ContentItem[];
+  contentIds: string[];
+  positions: Position[];
+}
+
+export function openOrder(row: NormalizedRow): OrderState {
+  const order: OrderState = {
+    firstSeq: row.seq,
+    orderId: row.orderId,
+    eventTime: row.eventTime,
+    currency: row.currency,
+    user: {},
+    optOut: undefined,
+    optOutType: undefined,
+    value: undefined,
+    itemSum: undefined,
+    numItems: undefined,
+    contents: [],
+    contentIds: [],
+    positions: [],
+  };
+  addToOrder(order, row);
+  return order;
+}
+
+/** Adds a row to its order; a row with another currency than the order's first row is refused. */
+export function addToOrder(order: OrderState, row: NormalizedRow): RejectReason | undefined {
+  if (row.currency !== order.currency) return 'CURRENCY_MISMATCH';
+  order.positions.push(row.pos);
+  for (const key of USER_KEYS) {
+    const hash = row.user[key];
+    if (hash !== undefined && order.user[key] === undefined) order.user[key] = hash;
+  }
+  if (order.optOut === undefined && row.optOut !== undefined) order.optOut = row.optOut;
+  if (order.optOutType === undefined && row.optOutType !== undefined) order.optOutType = row.optOutType;
+  if (order.value === undefined && row.value !== undefined) order.value = row.value;
+  if (row.quantity !== undefined) order.numItems = (order.numItems ?? 0) + row.quantity;
+  if (row.price !== undefined) {
+    const quantity = row.quantity ?? 1;
+    const line = multiplyDecimal(decimalFromCanonical(row.price), quantity);
+    order.itemSum = formatDecimal(order.itemSum === undefined ? line : addDecimal(decimalFromCanonical(order.itemSum), line));
+    if (order.contents.length < MAX_CONTENTS) {
+      const item: ContentItem = {};
+      if (row.productId !== undefined) item.id = row.productId;
+      if (row.itemName !== undefined) item.item_name = row.itemName;
+      item.item_price = row.price;
+      item.quantity = quantity;
+      order.contents.push(item);
+    }
+  }
+  if (row.productId !== undefined && order.contentIds.length < MAX_CONTENTS) order.contentIds.push(row.productId);
+  return undefined;
+}
+
+export interface EventRules {
+  partnerName: string;
+  /** The upload CSV without a maid column can carry only emails. */
+  maidIdentifies: boolean;
+}
+
+export type OrderOutcome =
+  | { ok: true; event: ConversionEvent }
+  | { ok: false; reason: 'NO_IDENTIFIER' | 'NO_VALUE' };
+
+/** event_id per PRODUCT §4: stable across re-runs, never empty. */
+export function eventId(orderId: string | undefined, eventTime: number, identity: string, value: string): string {
+  if (orderId !== undefined) return sha256Hex(`${orderId}|checkout|${eventTime}`);
+  return sha256Hex(`|checkout|${eventTime}|${identity}|${value}`);
+}
+
+/** Turns a complete order into a Conversions API event (PRODUCT §4). */
+export function buildEvent(order: OrderState, rules: EventRules): OrderOutcome {
+  const identity = order.user.em ?? (rules.maidIdentifies ? order.user.hashed_maids : undefined);
+  if (identity === undefined) return { ok: false, reason: 'NO_IDENTIFIER' };
+  const value = order.value ?? order.itemSum;
+  if (value === undefined) return { ok: false, reason: 'NO_VALUE' };
+
+  const user_data: Record<string, string[]> = {};
+  for (const key of USER_KEYS) {
+    const hash = order.user[key];
+    if (hash !== undefined) user_data[key] = [hash];
+  }
+  const custom_data: ConversionEvent['custom_data'] = { currency: order.currency, value };
+  if (order.orderId !== undefined) custom_data.order_id = order.orderId;
+  if (order.contentIds.length > 0) custom_data.content_ids = order.contentIds;
+  if (order.contents.length > 0) custom_data.contents = order.contents;
+  if (order.numItems !== undefined) custom_data.num_items = order.numItems;
+  const optOutType = order.optOutType ?? (order.optOut === true ? 'LDP' : undefined);
+  if (optOutType !== undefined) custom_data.opt_out_type = optOutType;
+
+  const event: ConversionEvent = {
+    event_name: 'checkout',
+    action_source: 'offline',
+    event_time: order.eventTime,
+    event_id: eventId(order.orderId, order.eventTime, identity, value),
+    user_data,
+    custom_data,
+    partner_name: rules.partnerName,
+  };
+  if (order.optOut !== undefined) event.opt_out = order.optOut;
+  return { ok: true, event };
+}

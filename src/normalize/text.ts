@@ -1,0 +1,26 @@
+/** Shared first step of every text rule (PRODUCT §3): Unicode NFC, then trim. */
+export function cleanText(raw: string): string {
+  // Most warehouse values are ASCII; NFC of ASCII is the identity, and the check is cheaper than normalize().
+  // eslint-disable-next-line no-control-regex
+  const nfc = /^[\x00-\x7f]*$/.test(raw) ? raw : raw.normalize('NFC');
+  return nfc.trim();
+}
+
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+/** A value that already is a SHA-256 hex digest is passed through lowercased, never hashed twice. */
+export function isSha256Hex(value: string): boolean {
+  return value.length === 64 && SHA256_HEX.test(value);
+}
+
+/**
+ * Applies the common frame of a personal-field rule: clean, drop empties, pass digests through,
+ * otherwise run the field's own rule on the cleaned text.
+ */
+export function personal(raw: string, rule: (clean: string) => string | undefined): string | undefined {
+  const clean = cleanText(raw);
+  if (clean === '') return undefined;
+  if (isSha256Hex(clean)) return clean.toLowerCase();
+  const out = rule(clean);
+  return out === '' ? undefined : out;
+}

@@ -1,0 +1,84 @@
+import { cleanText } from './text.js';
+
+const EPOCH_SECONDS = /^\d{1,11}$/;
+const EPOCH_MILLIS = /^\d{12,14}$/;
+const EPOCH_FRACTION = /^(\d{1,11})\.\d+$/;
+// 2025-01-12T14:21:56.000Z, 2025-01-12 14:21:56, 2025-01-12T14:21+02:00, 2025-01-12
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Offset of an IANA zone from UTC at instant `utcMs`, in milliseconds. */
+function zoneOffsetMs(timeZone: string, utcMs: number): number {
+  let format = offsetFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+    offsetFormats.set(timeZone, format);
+  }
+  const parts: Record<string, number> = {};
+  for (const part of format.formatToParts(new Date(utcMs))) parts[part.type] = Number(part.value);
+  const asUtc = Date.UTC(parts.year ?? 0, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** True when `timeZone` is an IANA zone name this Node.js knows. */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Wall-clock time in `timeZone` to UTC milliseconds (two passes settle DST edges). */
+function wallClockToUtc(wallMs: number, timeZone: string): number {
+  const first = wallMs - zoneOffsetMs(timeZone, wallMs);
+  const second = wallMs - zoneOffsetMs(timeZone, first);
+  return second;
+}
+
+/**
+ * Event time as integer Unix seconds (fractions floored). Accepts ISO 8601 with or without a zone
+ * (none = UTC, or `timeZone`), `YYYY-MM-DD HH:MM:SS[.fff]`, epoch seconds (up to 11 digits) and
+ * epoch milliseconds (12 to 14 digits).
+ */
+export function parseTimestamp(raw: string | number, timeZone?: string): number | undefined {
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw) || raw < 0) return undefined;
+    return parseTimestamp(String(Math.floor(raw)), timeZone);
+  }
+  const text = cleanText(raw);
+  if (EPOCH_SECONDS.test(text)) return Number(text);
+  if (EPOCH_MILLIS.test(text)) return Math.floor(Number(text) / 1000);
+  const fraction = EPOCH_FRACTION.exec(text);
+  if (fraction) return Number(fraction[1]);
+  const m = ISO.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', zone] = m;
+  const year = Number(y), month = Number(mo), day = Number(d);
+  const hour = Number(h), minute = Number(mi), second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const wallMs = Date.UTC(year, month - 1, day, hour, minute, second);
+  let utcMs: number;
+  if (zone === undefined) {
+    utcMs = timeZone ? wallClockToUtc(wallMs, timeZone) : wallMs;
+  } else if (zone.toUpperCase() === 'Z') {
+    utcMs = wallMs;
+  } else {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
+    utcMs = wallMs - sign * offsetMinutes * 60_000;
+  }
+  return Math.floor(utcMs / 1000);
+}

@@ -1,0 +1,25 @@
+import { Batcher, batchBody } from '../events/batch.js';
+import type { LineWriter } from '../output.js';
+import type { EventItem } from '../pipeline.js';
+
+/** `send --dry-run`: each request body that would be sent, one JSON line each, nothing sent. */
+export async function writeDryRun(events: AsyncIterable<EventItem[]>, out: LineWriter): Promise<number> {
+  const batcher = new Batcher<EventItem>();
+  let bodies = 0;
+  for await (const items of events) {
+    for (const item of items) {
+      const full = batcher.add(item.json, item);
+      if (full) {
+        await out.write(batchBody(full.events) + '\n');
+        bodies++;
+      }
+    }
+    if (out.closed) return bodies;
+  }
+  const last = batcher.flush();
+  if (last) {
+    await out.write(batchBody(last.events) + '\n');
+    bodies++;
+  }
+  return bodies;
+}

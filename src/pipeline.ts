@@ -1,0 +1,148 @@
+import type { Readable } from 'node:stream';
+import { formatPosition, type Position } from './errors.js';
+import { Batcher, MAX_BATCH_BYTES } from './events/batch.js';
+import { AdjacentGrouper, MemoryGrouper, type Grouper } from './events/group.js';
+import { buildEvent, type OrderState } from './events/order.js';
+import { REASONS } from './events/reasons.js';
+import { inWindow, timeWindow } from './events/window.js';
+import { resolveSources } from './input/open.js';
+import { readRecords } from './input/records.js';
+import { ymdOf } from './normalize/birthdate.js';
+import type { PipelineOptions } from './options.js';
+import type { ConversionEvent } from './pinterest/contract.js';
+import type { Report } from './report.js';
+import { ColumnResolver, type Field } from './rows/columns.js';
+import { RowNormalizer } from './rows/normalize-row.js';
+import { SpillGrouper } from './events/spill.js';
+
+/** An event ready to leave pinconv, with the input rows it came from. */
+export interface EventItem {
+  event: ConversionEvent;
+  /** The event serialised once, as it goes into request bodies. */
+  json: string;
+  positions: Position[];
+}
+
+export interface PipelineIO {
+  stdin?: Readable;
+  /** Stops reading when it returns true (Ctrl-C); what was read is still finished. */
+  stopped?: () => boolean;
+}
+
+function requiredColumns(options: PipelineOptions): Field[][] {
+  const required: Field[][] = [['timestamp'], ['email', 'maid'], ['order_revenue', 'price']];
+  if (options.defaultCurrency === undefined) required.push(['currency']);
+  return required;
+}
+
+/**
+ * The core pipeline: input records → field rules → one order per order_id → events in the window.
+ * Yields arrays of events (in input order of each order's first row) and keeps the report's counts.
+ */
+export async function* buildEvents(options: PipelineOptions, report: Report, io: PipelineIO = {}): AsyncGenerator<EventItem[]> {
+  const sources = await resolveSources(options.inputs);
+  report.input.size = sources.every((s) => s.size !== undefined) ? sources.reduce((n, s) => n + (s.size ?? 0), 0) : undefined;
+  const resolver = new ColumnResolver(options.map);
+  const normalizer = new RowNormalizer({
+    defaultCountry: options.defaultCountry,
+    defaultCurrency: options.defaultCurrency,
+    timeZone: options.timeZone,
+    dateOrder: options.dateOrder,
+    todayYmd: ymdOf(options.now),
+    keepRejectValues: options.rejectsValues,
+  });
+  const grouper: Grouper =
+    options.grouping === 'adjacent'
+      ? new AdjacentGrouper()
+      : new SpillGrouper(new MemoryGrouper(), options.maxOpenOrders, options.tempDir);
+  const window = timeWindow(options.now, options.windowDays);
+  const rules = { partnerName: options.partnerName, maidIdentifies: options.maidIdentifies };
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+
+  const finish = async (order: OrderState, out: EventItem[]): Promise<void> => {
+    const outcome = buildEvent(order, rules);
+    if (!outcome.ok) {
+      await report.reject(outcome.reason, order.positions, {
+        message: REASONS[outcome.reason],
+        ...(order.orderId !== undefined ? { order_id: order.orderId } : {}),
+      });
+      return;
+    }
+    if (!inWindow(order.eventTime, window)) {
+      report.rows.excluded += order.positions.length;
+      report.events.excluded++;
+      report.events.excludedByWindow++;
+      return;
+    }
+    if (report.events.built >= limit) {
+      report.rows.excluded += order.positions.length;
+      report.events.excluded++;
+      report.events.excludedByLimit++;
+      return;
+    }
+    const json = JSON.stringify(outcome.event);
+    if (Batcher.soloBytes(json) > MAX_BATCH_BYTES) {
+      await report.reject('EVENT_TOO_LARGE', order.positions, { message: REASONS.EVENT_TOO_LARGE, event_id: outcome.event.event_id });
+      return;
+    }
+    report.events.built++;
+    report.rows.inEvents += order.positions.length;
+    out.push({ event: outcome.event, json, positions: order.positions });
+  };
+
+  try {
+    let seq = 0;
+    for await (const batch of readRecords(sources, {
+      format: options.format,
+      delimiter: options.delimiter,
+      maxRecordBytes: options.maxRecordBytes,
+      resolver,
+      requiredColumns: requiredColumns(options),
+      ...(io.stdin ? { stdin: io.stdin } : {}),
+    }, report.input)) {
+      const out: EventItem[] = [];
+      for (const record of batch) {
+        report.rows.read++;
+        if (record.badRow !== undefined) {
+          await report.reject('BAD_ROW', [record.pos], { message: record.badRow });
+          continue;
+        }
+        const result = normalizer.normalize(record.cells, seq++, record.pos);
+        if (!result.ok) {
+          const { pos, reason, ...detail } = result.reject;
+          await report.reject(reason, [pos], detail);
+          continue;
+        }
+        const grouped = grouper.add(result.row);
+        if (grouped.reject) {
+          await report.reject(grouped.reject, [result.row.pos], {
+            field: 'currency',
+            message: REASONS[grouped.reject],
+            ...(result.row.orderId !== undefined ? { order_id: result.row.orderId } : {}),
+          });
+        }
+        if (grouped.done) for (const order of grouped.done) await finish(order, out);
+      }
+      if (out.length > 0) yield out;
+      await grouper.backpressure?.();
+      if (io.stopped?.()) break;
+    }
+    for await (const chunk of grouper.finish()) {
+      for (const { row, reason } of chunk.rejects ?? []) {
+        await report.reject(reason, [row.pos], {
+          field: 'currency',
+          message: REASONS[reason],
+          ...(row.orderId !== undefined ? { order_id: row.orderId } : {}),
+        });
+      }
+      const out: EventItem[] = [];
+      for (const order of chunk.orders) await finish(order, out);
+      if (out.length > 0) yield out;
+    }
+  } finally {
+    await grouper.close?.();
+    report.mergeInvalid(normalizer.invalid, resolver);
+  }
+}
+
+export { formatPosition };

@@ -1,0 +1,137 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { OutputError, formatPosition, type Position } from './errors.js';
+import type { RejectReason } from './events/reasons.js';
+import type { Field, ColumnResolver } from './rows/columns.js';
+import type { InvalidFieldCounts } from './rows/normalize-row.js';
+
+/** One line of the --rejects file. Values only with --rejects-values. */
+export interface RejectLine {
+  file: string;
+  line: number;
+  unit?: 'line' | 'record';
+  reason: RejectReason;
+  field?: Field;
+  message: string;
+  event_id?: string;
+  order_id?: string;
+  value?: string;
+}
+
+/** The run's counters (PRODUCT §7). rows.read = rows.inEvents + rows.rejected + rows.excluded, always. */
+export class Report {
+  readonly startedAt = Date.now();
+  command = '';
+  rows = { read: 0, inEvents: 0, rejected: 0, excluded: 0 };
+  events = { built: 0, excluded: 0, excludedByWindow: 0, excludedByLimit: 0, alreadySent: 0, sent: 0, processed: 0, failed: 0 };
+  requests = { sent: 0, retried: 0, rateLimited: 0 };
+  rejects: Partial<Record<RejectReason, number>> = {};
+  invalidFields: InvalidFieldCounts = {};
+  unknownColumns: string[] = [];
+  /** Bytes read from the raw inputs, and their total size when every input is a regular file. */
+  input: { bytes: number; size: number | undefined } = { bytes: 0, size: undefined };
+  files: Array<{ path: string; rows: number; bytes: number; sha256: string }> = [];
+  private rejectsOut: WriteStream | undefined;
+  private rejectsError: Error | undefined;
+
+  async openRejects(path: string | undefined): Promise<void> {
+    if (path === undefined) return;
+    const out = createWriteStream(path, { flags: 'w' });
+    out.on('error', (error) => {
+      this.rejectsError = error;
+    });
+    await once(out, 'open').catch((error: NodeJS.ErrnoException) => {
+      throw new OutputError(`--rejects ${path}: cannot write (${error.code ?? 'error'})`);
+    });
+    this.rejectsOut = out;
+  }
+
+  /** Counts rejected rows and writes their lines; resolves when the rejects file can take more. */
+  async reject(reason: RejectReason, positions: readonly Position[], detail: Omit<RejectLine, 'file' | 'line' | 'reason'>): Promise<void> {
+    this.rows.rejected += positions.length;
+    this.rejects[reason] = (this.rejects[reason] ?? 0) + positions.length;
+    await this.writeRejects(reason, positions, detail);
+  }
+
+  /** An event Pinterest did not take: its rows are already counted in rows.inEvents. */
+  async failedEvent(reason: RejectReason, positions: readonly Position[], detail: Omit<RejectLine, 'file' | 'line' | 'reason'>): Promise<void> {
+    this.rejects[reason] = (this.rejects[reason] ?? 0) + positions.length;
+    await this.writeRejects(reason, positions, detail);
+  }
+
+  private async writeRejects(reason: RejectReason, positions: readonly Position[], detail: Omit<RejectLine, 'file' | 'line' | 'reason'>): Promise<void> {
+    const out = this.rejectsOut;
+    if (out === undefined) return;
+    if (this.rejectsError) throw new OutputError(`--rejects: write failed (${(this.rejectsError as NodeJS.ErrnoException).code ?? 'error'})`);
+    let ok = true;
+    for (const pos of positions) {
+      const line: RejectLine = { file: pos.file, line: pos.line, ...(pos.unit ? { unit: pos.unit } : {}), reason, ...detail };
+      ok = out.write(JSON.stringify(line) + '\n');
+    }
+    if (!ok) await once(out, 'drain');
+  }
+
+  async closeRejects(): Promise<void> {
+    const out = this.rejectsOut;
+    if (out === undefined) return;
+    this.rejectsOut = undefined;
+    out.end();
+    await once(out, 'finish').catch(() => undefined);
+    if (this.rejectsError) throw new OutputError(`--rejects: write failed (${(this.rejectsError as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+
+  mergeInvalid(counts: InvalidFieldCounts, resolver: ColumnResolver): void {
+    this.invalidFields = { ...counts };
+    // A CSV without a header line would list data as column names: never show one that looks like an email.
+    this.unknownColumns = [...resolver.unknown].map((name) => (name.includes('@') ? '(a name with "@", not shown)' : name));
+  }
+
+  get rejectedTotal(): number {
+    return this.rows.rejected;
+  }
+
+  /** The JSON written by --report. */
+  toJSON(): Record<string, unknown> {
+    return {
+      command: this.command,
+      rows: { ...this.rows },
+      events: { ...this.events },
+      requests: { ...this.requests },
+      rejects: { ...this.rejects },
+      invalidFields: { ...this.invalidFields },
+      unknownColumns: [...this.unknownColumns],
+      bytesRead: this.input.bytes,
+      files: this.files.map((f) => ({ ...f })),
+      seconds: Math.round((Date.now() - this.startedAt) / 100) / 10,
+    };
+  }
+
+  /** The stderr summary: counts, reasons and codes only. */
+  summary(): string {
+    const seconds = (Date.now() - this.startedAt) / 1000;
+    const lines = [
+      `pinconv ${this.command}: ${this.rows.read} rows read in ${seconds.toFixed(1)} s (${rate(this.rows.read, seconds)} rows/s)`,
+      `  rows:     ${this.rows.inEvents} in events, ${this.rows.rejected} rejected, ${this.rows.excluded} excluded`,
+      `  events:   ${this.events.built} built, ${this.events.excluded} excluded (${this.events.excludedByWindow} outside the time window${this.events.excludedByLimit ? `, ${this.events.excludedByLimit} past --limit` : ''})`,
+    ];
+    if (this.requests.sent > 0 || this.events.sent > 0 || this.events.alreadySent > 0) {
+      lines.push(
+        `  sent:     ${this.events.sent} events in ${this.requests.sent} requests: ${this.events.processed} processed, ${this.events.failed} failed; ${this.requests.retried} retries, ${this.requests.rateLimited} rate-limited` +
+          (this.events.alreadySent ? `; ${this.events.alreadySent} already sent (checkpoint)` : ''),
+      );
+    }
+    const reasons = Object.entries(this.rejects);
+    if (reasons.length > 0) lines.push(`  rejects:  ${reasons.map(([r, n]) => `${r} ${n}`).join(', ')}`);
+    const invalid = Object.entries(this.invalidFields);
+    if (invalid.length > 0) lines.push(`  dropped invalid values: ${invalid.map(([f, n]) => `${f} ${n}`).join(', ')}`);
+    if (this.unknownColumns.length > 0) lines.push(`  ignored columns: ${this.unknownColumns.join(', ')}`);
+    for (const file of this.files) lines.push(`  wrote ${file.path}: ${file.rows} rows, ${file.bytes} bytes`);
+    return lines.join('\n');
+  }
+}
+
+function rate(count: number, seconds: number): string {
+  return seconds > 0 ? Math.round(count / seconds).toLocaleString('en-US') : '-';
+}
+
+export { formatPosition };

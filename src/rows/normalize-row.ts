@@ -1,0 +1,233 @@
+import type { CountryCode } from 'libphonenumber-js';
+import type { Position } from '../errors.js';
+import type { RejectReason } from '../events/reasons.js';
+import { normalizeBirthdate, type DateOrder } from '../normalize/birthdate.js';
+import { normalizeCountry } from '../normalize/country.js';
+import { normalizeCurrency } from '../normalize/currency.js';
+import { formatDecimal, parseDecimal, parseQuantity } from '../normalize/decimal.js';
+import { normalizeEmail } from '../normalize/email.js';
+import { normalizeGender } from '../normalize/gender.js';
+import { hashNormalized } from '../normalize/hash.js';
+import { normalizeCity, normalizeExternId, normalizeMaid, normalizeName } from '../normalize/names.js';
+import { normalizeOptOutType, parseOptOut } from '../normalize/opt-out.js';
+import { normalizePhone, phoneCountry } from '../normalize/phone.js';
+import { normalizePostal } from '../normalize/postal.js';
+import { normalizeState } from '../normalize/state.js';
+import { cleanText } from '../normalize/text.js';
+import { parseTimestamp } from '../normalize/timestamp.js';
+import { FIELD_INDEX, type Field } from './columns.js';
+
+/** A raw cell as it comes from CSV (string) or JSON (any scalar). */
+export type Cell = string | number | boolean | null | undefined;
+
+/** Keys of Pinterest's user_data that pinconv fills, each a SHA-256 hex digest. */
+export const USER_KEYS = ['em', 'hashed_maids', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id'] as const;
+export type UserKey = (typeof USER_KEYS)[number];
+export type UserHashes = Partial<Record<UserKey, string>>;
+
+/** One input row after the field rules: only hashes of personal data, never plaintext. */
+export interface NormalizedRow {
+  seq: number;
+  pos: Position;
+  orderId: string | undefined;
+  eventTime: number;
+  currency: string;
+  value: string | undefined;
+  price: string | undefined;
+  quantity: number | undefined;
+  productId: string | undefined;
+  itemName: string | undefined;
+  user: UserHashes;
+  optOut: boolean | undefined;
+  optOutType: string | undefined;
+}
+
+export interface RowReject {
+  pos: Position;
+  reason: RejectReason;
+  field?: Field;
+  message: string;
+  /** The raw value, kept only when the user asked for --rejects-values. */
+  value?: string;
+}
+
+export type RowResult = { ok: true; row: NormalizedRow } | { ok: false; reject: RowReject };
+
+/** What the row rules need from the options, resolved once. */
+export interface RowRules {
+  defaultCountry: string; // alpha-2, lowercase
+  defaultCurrency: string | undefined;
+  timeZone: string | undefined;
+  dateOrder: DateOrder;
+  todayYmd: string;
+  keepRejectValues: boolean;
+}
+
+/** Per-field counts of values that were present but invalid and so left out. */
+export type InvalidFieldCounts = Partial<Record<Field, number>>;
+
+function text(cell: Cell): string {
+  if (cell === null || cell === undefined) return '';
+  return typeof cell === 'string' ? cell : String(cell);
+}
+
+function isBlank(cell: Cell): boolean {
+  return cell === null || cell === undefined || (typeof cell === 'string' && cleanText(cell) === '');
+}
+
+export class RowNormalizer {
+  readonly invalid: InvalidFieldCounts = {};
+  private readonly rules: RowRules;
+  private readonly defaultPhoneCountry: CountryCode;
+
+  constructor(rules: RowRules) {
+    this.rules = rules;
+    this.defaultPhoneCountry = phoneCountry(rules.defaultCountry) ?? 'US';
+  }
+
+  private countInvalid(field: Field): void {
+    this.invalid[field] = (this.invalid[field] ?? 0) + 1;
+  }
+
+  private reject(pos: Position, reason: RejectReason, field: Field, message: string, cell: Cell): RowResult {
+    const reject: RowReject = { pos, reason, field, message };
+    if (this.rules.keepRejectValues && !isBlank(cell)) reject.value = text(cell);
+    return { ok: false, reject };
+  }
+
+  /** Hashes one personal field; a present but invalid value is counted and dropped. */
+  private personal(cells: readonly Cell[], field: Field, rule: (raw: string) => string | undefined): string | undefined {
+    const cell = cells[FIELD_INDEX[field]];
+    if (isBlank(cell)) return undefined;
+    const normalized = rule(text(cell));
+    if (normalized === undefined) {
+      this.countInvalid(field);
+      return undefined;
+    }
+    return hashNormalized(normalized);
+  }
+
+  /** Applies every rule of PRODUCT §3 to one row whose cells are indexed by FIELD_INDEX. */
+  normalize(cells: readonly Cell[], seq: number, pos: Position): RowResult {
+    const rules = this.rules;
+    const timestampCell = cells[FIELD_INDEX.timestamp];
+    if (isBlank(timestampCell)) return this.reject(pos, 'BAD_TIMESTAMP', 'timestamp', 'timestamp is missing', timestampCell);
+    const eventTime =
+      typeof timestampCell === 'number' || typeof timestampCell === 'string'
+        ? parseTimestamp(timestampCell, rules.timeZone)
+        : undefined;
+    if (eventTime === undefined) {
+      return this.reject(pos, 'BAD_TIMESTAMP', 'timestamp', 'timestamp is not a date-time pinconv reads', timestampCell);
+    }
+
+    const currencyCell = cells[FIELD_INDEX.currency];
+    let currency: string | undefined;
+    if (isBlank(currencyCell)) {
+      currency = rules.defaultCurrency;
+      if (currency === undefined) {
+        return this.reject(pos, 'BAD_CURRENCY', 'currency', 'currency is missing and no --default-currency is set', currencyCell);
+      }
+    } else {
+      currency = normalizeCurrency(text(currencyCell));
+      if (currency === undefined) return this.reject(pos, 'BAD_CURRENCY', 'currency', 'currency is not an ISO 4217 code', currencyCell);
+    }
+
+    let value: string | undefined;
+    const valueCell = cells[FIELD_INDEX.order_revenue];
+    if (!isBlank(valueCell)) {
+      const parsed = parseDecimal(typeof valueCell === 'number' ? valueCell : text(valueCell));
+      if (!parsed.ok) {
+        return parsed.reason === 'negative'
+          ? this.reject(pos, 'NEGATIVE_VALUE', 'order_revenue', 'order_revenue is negative', valueCell)
+          : this.reject(pos, 'BAD_VALUE', 'order_revenue', 'order_revenue is not a decimal amount', valueCell);
+      }
+      value = formatDecimal(parsed.value);
+    }
+
+    let price: string | undefined;
+    const priceCell = cells[FIELD_INDEX.price];
+    if (!isBlank(priceCell)) {
+      const parsed = parseDecimal(typeof priceCell === 'number' ? priceCell : text(priceCell));
+      if (parsed.ok) {
+        price = formatDecimal(parsed.value);
+      } else if (value === undefined) {
+        // The order's value may depend on this price: the row cannot be counted.
+        return parsed.reason === 'negative'
+          ? this.reject(pos, 'NEGATIVE_VALUE', 'price', 'price is negative', priceCell)
+          : this.reject(pos, 'BAD_VALUE', 'price', 'price is not a decimal amount', priceCell);
+      } else {
+        this.countInvalid('price');
+      }
+    }
+
+    let quantity: number | undefined;
+    const quantityCell = cells[FIELD_INDEX.quantity];
+    if (!isBlank(quantityCell)) {
+      const parsed = parseQuantity(typeof quantityCell === 'number' ? quantityCell : text(quantityCell));
+      if (parsed.ok) {
+        quantity = parsed.value;
+      } else if (price !== undefined && value === undefined) {
+        return this.reject(pos, 'BAD_QUANTITY', 'quantity', 'quantity is not a non-negative integer', quantityCell);
+      } else {
+        this.countInvalid('quantity');
+      }
+    }
+    if (quantity === undefined && price !== undefined) quantity = 1;
+
+    const countryHash = this.personal(cells, 'country', normalizeCountry);
+    // The row's country (plaintext code, never stored) steers phone and postal rules.
+    const countryCell = cells[FIELD_INDEX.country];
+    const rowCountry = isBlank(countryCell) ? undefined : normalizeCountry(text(countryCell));
+    const country = rowCountry !== undefined && rowCountry.length === 2 ? rowCountry : rules.defaultCountry;
+    const phoneRegion = rowCountry !== undefined && rowCountry.length === 2 ? (phoneCountry(rowCountry) ?? this.defaultPhoneCountry) : this.defaultPhoneCountry;
+
+    const user: UserHashes = {};
+    const set = (key: UserKey, hash: string | undefined): void => {
+      if (hash !== undefined) user[key] = hash;
+    };
+    set('em', this.personal(cells, 'email', normalizeEmail));
+    set('hashed_maids', this.personal(cells, 'maid', normalizeMaid));
+    set('ph', this.personal(cells, 'phone', (raw) => normalizePhone(raw, phoneRegion)));
+    set('fn', this.personal(cells, 'given_name', normalizeName));
+    set('ln', this.personal(cells, 'surname', normalizeName));
+    set('ge', this.personal(cells, 'gender', normalizeGender));
+    set('db', this.personal(cells, 'birthdate', (raw) => normalizeBirthdate(raw, rules.todayYmd, rules.dateOrder)));
+    set('ct', this.personal(cells, 'city', normalizeCity));
+    set('st', this.personal(cells, 'state', normalizeState));
+    set('zp', this.personal(cells, 'postal', (raw) => normalizePostal(raw, country)));
+    set('country', countryHash);
+    set('external_id', this.personal(cells, 'extern_id', normalizeExternId));
+
+    let optOut: boolean | undefined;
+    const optOutCell = cells[FIELD_INDEX.opt_out];
+    if (typeof optOutCell === 'boolean') optOut = optOutCell;
+    else if (!isBlank(optOutCell)) {
+      optOut = parseOptOut(text(optOutCell));
+      if (optOut === undefined) this.countInvalid('opt_out');
+    }
+    const optOutTypeCell = cells[FIELD_INDEX.opt_out_type];
+    const optOutType = isBlank(optOutTypeCell) ? undefined : normalizeOptOutType(text(optOutTypeCell));
+
+    const orderIdCell = cells[FIELD_INDEX.order_id];
+    const productCell = cells[FIELD_INDEX.product_id];
+    const itemCell = cells[FIELD_INDEX.item_name];
+    return {
+      ok: true,
+      row: {
+        seq,
+        pos,
+        orderId: isBlank(orderIdCell) ? undefined : cleanText(text(orderIdCell)),
+        eventTime,
+        currency,
+        value,
+        price,
+        quantity,
+        productId: isBlank(productCell) ? undefined : cleanText(text(productCell)),
+        itemName: isBlank(itemCell) ? undefined : cleanText(text(itemCell)),
+        user,
+        optOut,
+        optOutType,
+      },
+    };
+  }
+}

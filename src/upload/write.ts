@@ -1,0 +1,178 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { InterruptedError, LimitError, OutputError, UsageError } from '../errors.js';
+import type { CsvOptions } from '../options.js';
+import { LineWriter } from '../output.js';
+import type { EventItem } from '../pipeline.js';
+import type { Report } from '../report.js';
+import { csvCell } from './rows.js';
+
+const PART_NAME = /^upload-\d{5,}\.csv$/;
+const STRINGIFY = { record_delimiter: 'unix', quoted: false, bom: false } as const;
+
+export function partName(index: number): string {
+  return `upload-${String(index).padStart(5, '0')}.csv`;
+}
+
+interface Part {
+  name: string;
+  tempPath: string;
+  out: WriteStream;
+  writer: LineWriter;
+  hash: Hash;
+  rows: number;
+  bytes: number;
+}
+
+export interface PartSummary {
+  file: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Writes events as upload CSV parts under Pinterest's limits. Parts are written under temporary
+ * names and renamed only when the whole run succeeded, manifest last: an interrupted or failed
+ * run leaves nothing that looks complete.
+ */
+class PartWriter {
+  private readonly dir: string;
+  private readonly header: string;
+  private readonly maxRows: number;
+  private readonly maxBytes: number;
+  private part: Part | undefined;
+  readonly done: Array<Part & { sha256: string }> = [];
+
+  constructor(dir: string, header: string, maxRows: number, maxBytes: number) {
+    this.dir = dir;
+    this.header = header;
+    this.maxRows = maxRows;
+    this.maxBytes = maxBytes;
+  }
+
+  private async open(): Promise<Part> {
+    const index = this.done.length + 1;
+    const name = partName(index);
+    const tempPath = join(this.dir, `.${name}.partial`);
+    const out = createWriteStream(tempPath, { highWaterMark: 1024 * 1024 });
+    const part: Part = { name, tempPath, out, writer: new LineWriter(out), hash: createHash('sha256'), rows: 0, bytes: 0 };
+    await this.append(part, this.header);
+    return part;
+  }
+
+  private async append(part: Part, text: string): Promise<void> {
+    part.hash.update(text);
+    part.bytes += Buffer.byteLength(text);
+    await part.writer.write(text);
+  }
+
+  /** Writes one CSV line (a data row), starting a new part when a limit would be crossed. */
+  async row(line: string): Promise<void> {
+    const size = Buffer.byteLength(line);
+    const headerSize = Buffer.byteLength(this.header);
+    if (headerSize + size > this.maxBytes) {
+      throw new LimitError(`one upload row does not fit in --max-bytes ${this.maxBytes}`);
+    }
+    if (this.part && (this.part.rows >= this.maxRows || this.part.bytes + size > this.maxBytes)) await this.close();
+    this.part ??= await this.open();
+    await this.append(this.part, line);
+    this.part.rows++;
+  }
+
+  async close(): Promise<void> {
+    const part = this.part;
+    if (!part) return;
+    this.part = undefined;
+    await part.writer.end();
+    this.done.push({ ...part, sha256: part.hash.digest('hex') });
+  }
+
+  /** Renames every part to its final name; only after the run succeeded. */
+  async commit(): Promise<PartSummary[]> {
+    await this.close();
+    for (const part of this.done) await rename(part.tempPath, join(this.dir, part.name));
+    return this.done.map((p) => ({ file: p.name, rows: p.rows, bytes: p.bytes, sha256: p.sha256 }));
+  }
+
+  async abort(): Promise<void> {
+    const open = this.part;
+    this.part = undefined;
+    if (open) {
+      open.out.destroy();
+      await rm(open.tempPath, { force: true });
+    }
+    for (const part of this.done) await rm(part.tempPath, { force: true });
+  }
+}
+
+async function prepareFolder(dir: string, force: boolean): Promise<void> {
+  await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new OutputError(`--out ${dir}: cannot create the folder (${error.code ?? 'error'})`);
+  });
+  const existing = (await readdir(dir)).filter((name) => PART_NAME.test(name) || name === 'manifest.json');
+  if (existing.length === 0) return;
+  if (!force) {
+    throw new UsageError(`--out ${dir} already holds ${existing.length} upload file(s) such as ${existing[0]}; use --force to replace them, or another folder`);
+  }
+  for (const name of existing) await rm(join(dir, name), { force: true });
+}
+
+export interface UploadIO {
+  stopped?: () => boolean;
+}
+
+/** `pinconv csv`: the hashed upload CSV, as parts in a folder or as one file on stdout. */
+export async function writeUploadCsv(events: AsyncIterable<EventItem[]>, options: CsvOptions, report: Report, io: UploadIO = {}): Promise<void> {
+  const columns = options.columns;
+  const header = stringify([columns.map((c) => c.header)], STRINGIFY);
+  const toLines = (items: EventItem[]): string =>
+    stringify(items.map((item) => columns.map((c) => csvCell(item.event, c.column))), STRINGIFY);
+
+  if (options.out === '-') {
+    const out = new LineWriter(process.stdout);
+    let rows = 0;
+    let bytes = Buffer.byteLength(header);
+    await out.write(header);
+    for await (const items of events) {
+      rows += items.length;
+      const text = toLines(items);
+      bytes += Buffer.byteLength(text);
+      if (rows > options.maxRows || bytes > options.maxBytes) {
+        throw new LimitError(`the upload would exceed ${rows > options.maxRows ? `${options.maxRows} rows` : `${options.maxBytes} bytes`} in one file; use --out DIR to write parts`);
+      }
+      await out.write(text);
+      if (out.closed) return;
+    }
+    report.files.push({ path: '(stdout)', rows, bytes, sha256: '' });
+    return;
+  }
+
+  const dir = options.out;
+  await prepareFolder(dir, options.force);
+  const parts = new PartWriter(dir, header, options.maxRows, options.maxBytes);
+  try {
+    for await (const items of events) {
+      for (const item of items) await parts.row(toLines([item]));
+    }
+    if (io.stopped?.()) throw new InterruptedError();
+    const summaries = await parts.commit();
+    for (const part of summaries) report.files.push({ path: join(dir, part.file), rows: part.rows, bytes: part.bytes, sha256: part.sha256 });
+    const manifest = {
+      createdBy: 'pinconv csv',
+      columns: columns.map((c) => c.header),
+      limits: { maxRows: options.maxRows, maxBytes: options.maxBytes },
+      parts: summaries,
+      summary: report.toJSON(),
+    };
+    const tempManifest = join(dir, '.manifest.json.partial');
+    await writeFile(tempManifest, JSON.stringify(manifest, null, 2) + '\n');
+    await rename(tempManifest, join(dir, 'manifest.json'));
+  } catch (error) {
+    await parts.abort();
+    throw error;
+  }
+}
