@@ -121,6 +121,7 @@ Options:
   --max-age-days N                events older than N days fail (default 7)
   --record FILE                   append every accepted event as one JSON line
   --seed N                        seed of the fault injection (default 1)
+  --now ISO                       the sandbox's clock for stale/future checks (default: the real clock)
   -h, --help                      this help
 
 Example:

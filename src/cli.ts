@@ -73,6 +73,7 @@ const SANDBOX: Options = {
   'max-age-days': { type: 'string' },
   record: { type: 'string' },
   seed: { type: 'string' },
+  now: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
