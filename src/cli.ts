@@ -102,13 +102,14 @@ interface Run {
   stopped: boolean;
 }
 
-async function finishReport(run: Run, options: PipelineOptions): Promise<number> {
+async function finishReport(run: Run, options: PipelineOptions, failed: boolean): Promise<number> {
   const { report } = run;
   await report.closeRejects();
   if (options.report !== undefined) {
     await writeFile(options.report, JSON.stringify(report.toJSON(), null, 2) + '\n');
   }
-  if (!options.quiet) process.stderr.write(report.summary() + '\n');
+  // A fatal error is reported on one line of its own; the counts are in --report.
+  if (!options.quiet && !failed) process.stderr.write(report.summary() + '\n');
   if (run.stopped) return EXIT.interrupted;
   return report.rows.rejected > 0 || report.events.failed > 0 ? EXIT.rejects : EXIT.ok;
 }
@@ -137,27 +138,48 @@ async function runSend(args: string[]): Promise<number> {
   if (values.token !== undefined) {
     throw new UsageError('the token is never taken from the command line: set PINTEREST_ACCESS_TOKEN or use --token-file FILE');
   }
-  const options = resolveSendOptions(values);
+  let options = resolveSendOptions(values);
   const run: Run = { report: new Report(), stopped: false };
   run.report.command = options.dryRun ? 'send --dry-run' : 'send';
+  const send = options.dryRun ? undefined : await import('./pinterest/send.js');
+  const checkpoint = send ? await send.openCheckpoint(options) : undefined;
+  // A resumed run reuses the first run's clock, so the same events fall in the window and batch alike.
+  if (checkpoint?.resumedNow !== undefined && values.now === undefined) options = { ...options, now: checkpoint.resumedNow };
   await run.report.openRejects(options.rejects);
-  const stopProgress = options.quiet ? () => undefined : startProgress(run.report);
-  const offInterrupt = onInterrupt(run);
-  try {
+  return withRun(run, options, async () => {
     const events = buildEvents(options, run.report, { stopped: () => run.stopped });
-    if (options.dryRun) {
+    if (send === undefined) {
       const out = new LineWriter(options.out === undefined ? process.stdout : createWriteStream(options.out));
       await writeDryRun(events, out);
       if (options.out !== undefined) await out.end();
     } else {
-      const { sendToPinterest } = await import('./pinterest/send.js');
-      await sendToPinterest(events, options, run.report, { stopped: () => run.stopped });
+      await send.sendToPinterest(events, options, run.report, {
+        stopped: () => run.stopped,
+        ...(checkpoint ? { checkpoint } : {}),
+      });
     }
+  });
+}
+
+/**
+ * Runs a command's work with progress and Ctrl-C handling; the report and summary are written
+ * even when the work fails, then the failure is passed on.
+ */
+async function withRun(run: Run, options: PipelineOptions, work: () => Promise<void>): Promise<number> {
+  const stopProgress = options.quiet ? () => undefined : startProgress(run.report);
+  const offInterrupt = onInterrupt(run);
+  let failure: unknown;
+  try {
+    await work();
+  } catch (error) {
+    failure = error;
   } finally {
     stopProgress();
     offInterrupt();
   }
-  return finishReport(run, options);
+  const code = await finishReport(run, options, failure !== undefined);
+  if (failure !== undefined) throw failure;
+  return code;
 }
 
 async function runCsv(args: string[]): Promise<number> {
@@ -170,18 +192,12 @@ async function runCsv(args: string[]): Promise<number> {
   const run: Run = { report: new Report(), stopped: false };
   run.report.command = 'csv';
   await run.report.openRejects(options.rejects);
-  const stopProgress = options.quiet ? () => undefined : startProgress(run.report);
-  const offInterrupt = onInterrupt(run);
-  try {
-    const { writeUploadCsv } = await import('./upload/write.js');
-    await writeUploadCsv(buildEvents(options, run.report, { stopped: () => run.stopped }), options, run.report, {
+  const { writeUploadCsv } = await import('./upload/write.js');
+  return withRun(run, options, () =>
+    writeUploadCsv(buildEvents(options, run.report, { stopped: () => run.stopped }), options, run.report, {
       stopped: () => run.stopped,
-    });
-  } finally {
-    stopProgress();
-    offInterrupt();
-  }
-  return finishReport(run, options);
+    }),
+  );
 }
 
 async function runSandbox(args: string[]): Promise<number> {

@@ -1,0 +1,340 @@
+// Shared helpers of the pinconv benchmarks: options, generated data sets, child runs with
+// wall time and peak RSS, tables. No dependencies beyond Node.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, openSync, closeSync, readFileSync, statSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_DIR = path.resolve(BENCH_DIR, '..');
+export const CLI = path.join(REPO_DIR, 'dist', 'cli.js');
+export const DEFAULT_NOW = '2026-11-28T00:00:00Z';
+export const DEFAULT_DATA_DIR = process.env.PINCONV_BENCH_DIR || path.join(os.tmpdir(), 'pinconv-bench');
+/** Bump when generate.mjs changes what it writes, so stale cached exports are regenerated. */
+export const GENERATOR_VERSION = 3;
+
+/** --name value / --name=value / --flag parsing against a spec of defaults (numbers, strings, booleans). */
+export function parseArgs(argv, spec, usage) {
+  const out = { ...spec };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    if (arg === '-h' || arg === '--help') {
+      process.stdout.write(usage + '\n');
+      process.exit(0);
+    }
+    if (!arg.startsWith('--')) fail(`unexpected argument '${arg}'\n\n${usage}`);
+    let value;
+    const eq = arg.indexOf('=');
+    if (eq >= 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    const key = arg.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    if (!(key in spec)) fail(`unknown option '${arg}'\n\n${usage}`);
+    const def = spec[key];
+    if (typeof def === 'boolean') {
+      out[key] = value === undefined ? true : !/^(0|false|no)$/i.test(value);
+      continue;
+    }
+    if (value === undefined) {
+      if (i + 1 >= argv.length) fail(`option '${arg}' needs a value`);
+      value = argv[++i];
+    }
+    if (typeof def === 'number') {
+      const n = Number(value.replace(/_/g, ''));
+      if (!Number.isFinite(n)) fail(`option '${arg}' needs a number, got '${value}'`);
+      out[key] = n;
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+export function fail(message, code = 2) {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(code);
+}
+
+export function requireBuiltCli() {
+  if (!existsSync(CLI)) fail(`${CLI} is missing: run "npm run build" at the repository root first`, 1);
+}
+
+/** Where generate.mjs writes an export with these parameters (unless --out is given). */
+export function dataPath({ kind, rows, seed, now, format, gzip, dir = DEFAULT_DATA_DIR }) {
+  const stamp = now === DEFAULT_NOW ? '' : `-${now.replace(/[^0-9]/g, '').slice(0, 12)}`;
+  const name = `${kind === 'item' ? 'items' : 'orders'}-${rows}-s${seed}${stamp}.${format}${gzip ? '.gz' : ''}`;
+  return path.join(dir, name);
+}
+
+export function metaPath(file) {
+  return `${file}.meta.json`;
+}
+
+/** The generator's sidecar when it matches the requested parameters, else undefined. */
+export function readMeta(file, want) {
+  try {
+    const meta = JSON.parse(readFileSync(metaPath(file), 'utf8'));
+    if (meta.generatorVersion !== GENERATOR_VERSION) return undefined;
+    for (const key of ['kind', 'rows', 'seed', 'now', 'format', 'gzip']) {
+      if (want[key] !== undefined && meta[key] !== want[key]) return undefined;
+    }
+    if (!existsSync(file) || statSync(file).size !== meta.bytes) return undefined;
+    return meta;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Generates the export unless a matching one (with its .meta.json) already exists. Returns its meta. */
+export async function ensureData(params, { quiet = false } = {}) {
+  const file = params.out ?? dataPath(params);
+  const existing = readMeta(file, params);
+  if (existing) {
+    if (!quiet) log(`using ${file} (${fmtMB(existing.bytes)} MB, generated earlier; delete it to regenerate)`);
+    return { ...existing, file };
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  const args = [
+    path.join(BENCH_DIR, 'generate.mjs'),
+    '--rows', String(params.rows), '--kind', params.kind, '--seed', String(params.seed),
+    '--now', params.now, '--format', params.format, '--out', file,
+  ];
+  if (params.gzip) args.push('--gzip');
+  log(`generating ${file} …`);
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) fail(`generate.mjs failed (exit ${r.status ?? r.signal})`, 1);
+  const meta = readMeta(file, params);
+  if (!meta) fail(`generate.mjs wrote ${file} but its meta does not match`, 1);
+  return { ...meta, file };
+}
+
+export function log(message) {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+const GNU_TIME = '/usr/bin/time';
+let gnuTimeOk;
+/** GNU time with -f %M (max RSS in KiB) works here? */
+export function hasGnuTime() {
+  if (gnuTimeOk === undefined) {
+    gnuTimeOk = false;
+    if (existsSync(GNU_TIME)) {
+      const r = spawnSync(GNU_TIME, ['-f', '%M', 'true'], { encoding: 'utf8' });
+      gnuTimeOk = r.status === 0 && /^\d+\s*$/.test(r.stderr.trim().split('\n').pop() ?? '');
+    }
+  }
+  return gnuTimeOk;
+}
+
+/** How peak RSS is measured, for the header of the tables. */
+export function rssMethod() {
+  return hasGnuTime() ? '/usr/bin/time -f %M (max RSS of the child)' : 'VmHWM of /proc/<pid>/status, polled every 50 ms';
+}
+
+/**
+ * Runs `cmd args` as a child: stdout to /dev/null (or a file / 'pipe'), stderr kept (last 64 KiB).
+ * Resolves { code, signal, seconds, peakRssKB, stderr, stdout? }.
+ */
+export function runMeasured(cmd, args, { env, stdout = '/dev/null', cwd, onStdoutLine } = {}) {
+  return new Promise((resolve, reject) => {
+    const tmp = path.join(os.tmpdir(), `pinconv-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const useTime = hasGnuTime();
+    const file = useTime ? GNU_TIME : cmd;
+    const argv = useTime ? ['-o', tmp, '-f', '%M', cmd, ...args] : args;
+    let outFd;
+    let stdoutSpec;
+    if (stdout === 'pipe') stdoutSpec = 'pipe';
+    else {
+      outFd = openSync(stdout, 'w');
+      stdoutSpec = outFd;
+    }
+    const start = process.hrtime.bigint();
+    const child = spawn(file, argv, { env: env ?? process.env, cwd, stdio: ['ignore', stdoutSpec, 'pipe'] });
+    if (outFd !== undefined) closeSync(outFd);
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (stderr.length > 65536) stderr = stderr.slice(-65536);
+    });
+    let stdoutText = '';
+    if (child.stdout) {
+      child.stdout.setEncoding('utf8');
+      let pending = '';
+      child.stdout.on('data', (d) => {
+        if (stdoutText.length < 65536) stdoutText += d;
+        if (onStdoutLine) {
+          pending += d;
+          let nl;
+          while ((nl = pending.indexOf('\n')) >= 0) {
+            onStdoutLine(pending.slice(0, nl));
+            pending = pending.slice(nl + 1);
+          }
+        }
+      });
+    }
+    let peakKB = 0;
+    let poll;
+    if (!useTime) {
+      poll = setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+          if (m) peakKB = Math.max(peakKB, Number(m[1]));
+        } catch {
+          /* gone */
+        }
+      }, 50);
+    }
+    child.on('error', (e) => {
+      if (poll) clearInterval(poll);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      if (poll) clearInterval(poll);
+      let rss = peakKB;
+      if (useTime) {
+        try {
+          const lines = readFileSync(tmp, 'utf8').trim().split('\n');
+          // GNU time prefixes "Command exited with non-zero status N" when the child fails.
+          rss = Number(lines[lines.length - 1]) || 0;
+        } catch {
+          rss = 0;
+        }
+        rmSync(tmp, { force: true });
+      }
+      resolve({ code, signal, seconds, peakRssKB: rss, stderr, stdout: stdoutText, pid: child.pid });
+    });
+  });
+}
+
+/** Starts a long-running child (the sandbox) and resolves its first stdout line, or rejects. */
+export function startServer(cmd, args, { env, timeoutMs = 15000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let buf = '';
+    let done = false;
+    const finish = (err, value) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) {
+        if (child.exitCode === null) child.kill('SIGTERM');
+        err.stderr = stderr;
+        reject(err);
+      } else resolve(value);
+    };
+    const timer = setTimeout(() => finish(new Error(`no URL on stdout within ${timeoutMs} ms`)), timeoutMs);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (stderr.length > 65536) stderr = stderr.slice(-65536);
+    });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) finish(null, { child, firstLine: buf.slice(0, nl).trim(), stderr: () => stderr });
+    });
+    child.on('error', (e) => finish(e));
+    child.on('exit', (code, signal) => finish(new Error(`exited (${code ?? signal}) before printing its URL`)));
+  });
+}
+
+export async function stopServer(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const closed = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await closed;
+  clearTimeout(t);
+}
+
+export async function readJson(file) {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `pinconv <command> --help` lists the option? (e.g. --threads, which may come later). */
+export function cliHasOption(command, option) {
+  const r = spawnSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8' });
+  return `${r.stdout}\n${r.stderr}`.includes(option);
+}
+
+export function envInfo() {
+  const cpus = os.cpus();
+  let commit = '';
+  try {
+    // Read the checked-out commit from .git without running git.
+    const head = readFileSync(path.join(REPO_DIR, '.git', 'HEAD'), 'utf8').trim();
+    if (head.startsWith('ref: ')) {
+      const ref = head.slice(5);
+      const loose = path.join(REPO_DIR, '.git', ref);
+      if (existsSync(loose)) commit = readFileSync(loose, 'utf8').trim();
+      else {
+        const packed = readFileSync(path.join(REPO_DIR, '.git', 'packed-refs'), 'utf8');
+        commit = packed.split('\n').find((l) => l.endsWith(` ${ref}`))?.split(' ')[0] ?? '';
+      }
+    } else commit = head;
+  } catch {
+    /* not a checkout */
+  }
+  return {
+    node: process.version,
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    platform: `${os.platform()} ${os.release()}`,
+    commit: commit.slice(0, 12),
+  };
+}
+
+export function printEnv(info, extra = []) {
+  const lines = [
+    `Node ${info.node} · ${info.cpu} · ${info.cores} cores · ${info.memGiB} GiB · ${info.platform}`,
+    `pinconv ${info.commit ? `HEAD ${info.commit} (+ working tree), ` : ''}${CLI}`,
+    `peak RSS: ${rssMethod()}`,
+    ...extra,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export const fmtMB = (bytes) => (bytes / 1e6).toFixed(1);
+export const fmtInt = (n) => (n === undefined || n === null || Number.isNaN(n) ? '-' : Math.round(n).toLocaleString('en-US'));
+export const fmtSec = (s) => (s === undefined ? '-' : s.toFixed(2));
+
+/** A plain-text table: columns right-aligned except the first `left` ones. */
+export function table(headers, rows, left = 1) {
+  const cells = [headers, ...rows].map((r) => r.map((c) => String(c ?? '')));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const sep = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [line(cells[0]), sep, ...cells.slice(1).map(line)].join('\n') + '\n';
+}
+
+export function tail(text, lines = 12) {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+/** Writes a JSON result into bench/out/ (git-ignored) and returns its path. */
+export function saveResult(name, data) {
+  const dir = path.join(BENCH_DIR, 'out');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+  return file;
+}
+
+export function scratchDir(name) {
+  const dir = path.join(DEFAULT_DATA_DIR, 'runs', `${name}-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,203 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit from 'p-limit';
+import { AuthError, SendError } from '../errors.js';
+import { Batcher, batchBody, type Batch } from '../events/batch.js';
+import type { SendOptions } from '../options.js';
+import type { EventItem } from '../pipeline.js';
+import type { Report } from '../report.js';
+import { batchHash, Checkpoint } from './checkpoint.js';
+import { ConversionsClient, type ApiAnswer } from './client.js';
+import type { ApiErrorBody, EventResult } from './contract.js';
+import { backoffMs, isRetryableError, isRetryableStatus, parseRetryAfter } from './retry.js';
+import { readToken } from './token.js';
+
+export interface SendIO {
+  stopped?: () => boolean;
+  /** Opened by the caller when it had to read the resumed clock first. */
+  checkpoint?: Checkpoint;
+  /** The client to use instead of one made from the options (tests). */
+  client?: Pick<ConversionsClient, 'post' | 'close'>;
+  random?: () => number;
+}
+
+function describeError(body: unknown): string {
+  const error = body as Partial<ApiErrorBody> | undefined;
+  if (error && typeof error.message === 'string') return `${error.message}${typeof error.code === 'number' ? ` (code ${error.code})` : ''}`;
+  return 'no error message';
+}
+
+function eventResults(answer: ApiAnswer): EventResult[] | undefined {
+  const body = answer.body as { events?: unknown; details?: { events?: unknown } } | undefined;
+  const events = answer.status === 200 ? body?.events : body?.details?.events;
+  return Array.isArray(events) ? (events as EventResult[]) : undefined;
+}
+
+/**
+ * Sends one batch: retries 429, 5xx and network errors with backoff; splits a 400 to isolate the
+ * events Pinterest refuses; reads per-event results from 200 and 422 answers.
+ */
+class BatchSender {
+  private readonly client: Pick<ConversionsClient, 'post' | 'close'>;
+  private readonly options: SendOptions;
+  private readonly report: Report;
+  private readonly random: () => number;
+  /** Set when a fatal answer (401/403, retries exhausted) stops the run. */
+  fatal: Error | undefined;
+
+  constructor(client: Pick<ConversionsClient, 'post' | 'close'>, options: SendOptions, report: Report, random: () => number) {
+    this.client = client;
+    this.options = options;
+    this.report = report;
+    this.random = random;
+  }
+
+  /** POST with retries; returns the first answer that is not worth retrying. */
+  private async post(body: string): Promise<ApiAnswer> {
+    const { maxRetries, baseBackoffMs, maxBackoffMs } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      if (this.fatal) throw this.fatal;
+      this.report.requests.sent++;
+      if (attempt > 0) this.report.requests.retried++;
+      let answer: ApiAnswer | undefined;
+      let failure: string;
+      try {
+        answer = await this.client.post(body);
+        if (!isRetryableStatus(answer.status)) return answer;
+        if (answer.status === 429) this.report.requests.rateLimited++;
+        failure = `HTTP ${answer.status}: ${describeError(answer.body)}`;
+      } catch (error) {
+        if (!isRetryableError(error)) {
+          throw new SendError(`request failed (${(error as { code?: string }).code ?? (error as Error).name}); nothing more is sent`);
+        }
+        failure = `network error ${(error as { code?: string }).code ?? ''}`.trim();
+      }
+      if (attempt >= maxRetries) {
+        throw new SendError(`a request still failed after ${maxRetries} retries (last: ${failure}); progress is saved where --checkpoint is set`);
+      }
+      const retryAfter = answer ? parseRetryAfter(answer.retryAfter, Date.now()) : undefined;
+      await sleep(backoffMs(attempt, baseBackoffMs, maxBackoffMs, retryAfter, this.random));
+    }
+  }
+
+  async send(items: readonly EventItem[]): Promise<void> {
+    const answer = await this.post(batchBody(items.map((item) => item.json)));
+    const { status } = answer;
+    if (status === 401 || status === 403) {
+      throw new AuthError(
+        status,
+        `Pinterest answered ${status} (${describeError(answer.body)}): the access token is wrong, expired or lacks access to ad account ${this.options.adAccount}. ` +
+          'Generate a new conversion access token in Ads Manager (Conversions > Conversions API > Set up API > Generate new token), ' +
+          'set PINTEREST_ACCESS_TOKEN or --token-file, and run the same command again' +
+          (this.options.checkpoint ? ` (--checkpoint ${this.options.checkpoint} keeps what was acknowledged)` : ''),
+      );
+    }
+    if (status === 400 || status === 413) {
+      // Never retried whole: halve until the refused events stand alone, send the rest once.
+      if (items.length === 1) {
+        const item = items[0] as EventItem;
+        this.report.events.failed++;
+        await this.report.failedEvent('PINTEREST_INVALID', item.positions, {
+          message: `Pinterest answered ${status}: ${describeError(answer.body)}`,
+          event_id: item.event.event_id,
+          ...(item.event.custom_data.order_id !== undefined ? { order_id: item.event.custom_data.order_id } : {}),
+        });
+        return;
+      }
+      const half = Math.ceil(items.length / 2);
+      await this.send(items.slice(0, half));
+      await this.send(items.slice(half));
+      return;
+    }
+    if (status !== 200 && status !== 422) {
+      throw new SendError(`Pinterest answered ${status} (${describeError(answer.body)}); check --ad-account and --api-base`);
+    }
+    const results = eventResults(answer);
+    if (results === undefined || results.length !== items.length) {
+      throw new SendError(`Pinterest answered ${status} without one result per event; nothing more is sent`);
+    }
+    for (let i = 0; i < items.length; i++) {
+      const result = results[i] as EventResult;
+      const item = items[i] as EventItem;
+      if (result.status === 'processed') {
+        this.report.events.processed++;
+        continue;
+      }
+      this.report.events.failed++;
+      await this.report.failedEvent('PINTEREST_FAILED', item.positions, {
+        message: result.error_message ?? 'failed without a message',
+        event_id: item.event.event_id,
+        ...(item.event.custom_data.order_id !== undefined ? { order_id: item.event.custom_data.order_id } : {}),
+      });
+    }
+  }
+}
+
+/** Opens --checkpoint before the pipeline starts, so a resumed run can reuse the first run's clock. */
+export async function openCheckpoint(options: SendOptions): Promise<Checkpoint | undefined> {
+  if (options.checkpoint === undefined) return undefined;
+  return Checkpoint.open(options.checkpoint, options.adAccount ?? '', options.test, options.now);
+}
+
+/**
+ * `pinconv send`: batches of at most 1000 events and 2 MB, at most --concurrency requests in flight.
+ * The reader waits for the sender, so memory stays flat however slow the API is.
+ */
+export async function sendToPinterest(events: AsyncIterable<EventItem[]>, options: SendOptions, report: Report, io: SendIO = {}): Promise<void> {
+  const client =
+    io.client ??
+    new ConversionsClient({
+      apiBase: options.apiBase,
+      adAccount: options.adAccount ?? '',
+      token: await readToken(options.tokenFile),
+      test: options.test,
+      timeoutMs: options.timeoutMs,
+      connections: options.concurrency,
+    });
+  const checkpoint = io.checkpoint ?? (await openCheckpoint(options));
+  const sender = new BatchSender(client, options, report, io.random ?? Math.random);
+  const limit = pLimit(options.concurrency);
+  const inFlight = new Set<Promise<void>>();
+  let index = 0;
+
+  const schedule = async (batch: Batch<EventItem>): Promise<void> => {
+    const number = index++;
+    const hash = batchHash(batch.items.map((item) => item.event.event_id));
+    if (checkpoint?.check(number, hash) === 'skip') {
+      report.events.alreadySent += batch.items.length;
+      return;
+    }
+    // p-limit queues without bound; the producer waits here until a slot is free.
+    while (inFlight.size >= options.concurrency && !sender.fatal) await Promise.race(inFlight);
+    if (sender.fatal) return;
+    report.events.sent += batch.items.length;
+    const task = limit(async () => {
+      await sender.send(batch.items);
+      await checkpoint?.ack(number, hash);
+    }).catch((error: unknown) => {
+      sender.fatal ??= error instanceof Error ? error : new Error(String(error));
+    });
+    const tracked = task.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  };
+
+  const batcher = new Batcher<EventItem>();
+  try {
+    outer: for await (const items of events) {
+      for (const item of items) {
+        const full = batcher.add(item.json, item);
+        if (full) await schedule(full);
+        if (sender.fatal || io.stopped?.()) break outer;
+      }
+    }
+    if (!sender.fatal && !io.stopped?.()) {
+      const last = batcher.flush();
+      if (last) await schedule(last);
+    }
+    await Promise.all(inFlight);
+    await checkpoint?.save();
+  } finally {
+    await Promise.allSettled(inFlight);
+    await client.close();
+  }
+  if (sender.fatal) throw sender.fatal;
+}

@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { NOW, runCli } from '../helpers/cli.js';
+
+const HEADER = 'order_id,email,timestamp,currency,order_revenue\n';
+const ROW = 'A-1,jane.doe@example.com,2026-11-27T10:00:00Z,USD,10\n';
+
+function file(name: string, content: string | Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pinconv-bad-'));
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const cases: Array<{ name: string; content: () => string | Buffer; message: RegExp; line: number | string; exit: number[] }> = [
+  { name: 'unterminated.csv', content: () => HEADER + ROW + 'A-2,"x@example.com,2026-11-27T10:00:00Z,USD,10\n', message: /never closed|unterminated/, line: 3, exit: [1] },
+  { name: 'garbage.bin', content: () => Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), message: /not a text export/, line: 1, exit: [1] },
+  { name: 'truncated.csv.gz', content: () => gzipSync(HEADER + ROW.repeat(2000)).subarray(0, 200), message: /gzip/, line: 1, exit: [1] },
+  { name: 'no-timestamp.csv', content: () => 'order_id,email,currency,order_revenue\nA-1,x@example.com,USD,1\n', message: /missing required column: timestamp/, line: 1, exit: [2] },
+  { name: 'empty.csv', content: () => '', message: /empty/, line: 1, exit: [1] },
+  { name: 'header-only.csv', content: () => HEADER, message: /no data rows/, line: 2, exit: [1] },
+  { name: 'huge-field.csv', content: () => HEADER + ROW + `A-3,"${'a'.repeat(10 * 1024 * 1024)}",2026-11-27T10:00:00Z,USD,1\n`, message: /longer than/, line: 3, exit: [1] },
+  { name: 'bad.ndjson', content: () => '{"email":"jane.doe@example.com","timestamp":1}\n{"email":"jane.doe@example.com",\n', message: /not a valid JSON line/, line: 2, exit: [1] },
+  { name: 'bad.json', content: () => '[{"email":"jane.doe@example.com"},{"email":', message: /malformed JSON/, line: ' record', exit: [1] },
+];
+
+describe('bad input: one clear line naming file and line, exit 1 or 2, no stack, no hang', () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      const path = file(c.name, c.content());
+      const result = await runCli(['send', path, '--dry-run', '--now', NOW], { timeoutMs: 20_000 });
+      expect(result.signal).toBeNull(); // not killed by the timeout
+      expect(c.exit).toContain(result.code);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(c.message);
+      expect(lines[0]).toContain(`${path}:${c.line}`);
+      expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/);
+      expect(result.stderr).not.toContain('jane.doe');
+      expect(result.stdout).toBe('');
+    });
+  }
+
+  it('a missing file and a bad option are clear too', async () => {
+    const missing = await runCli(['send', '/nonexistent/orders.csv', '--dry-run']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no such file/);
+    const option = await runCli(['send', '--dry-run', '--concurrency', 'x']);
+    expect(option.code).toBe(2);
+    expect(option.stderr.trim()).toBe('pinconv: --concurrency must be an integer from 1 to 64, got "x"');
+    const unknown = await runCli(['send', '--dry-run', '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown option '--bogus'/);
+    const token = await runCli(['send', 'x.csv', '--token', 'secret-token', '--ad-account', '1']);
+    expect(token.code).toBe(2);
+    expect(token.stderr).not.toContain('secret-token');
+  });
+});
