@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream, rmSync, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,9 @@ class SpillFile {
     if (this.failed) throw spillError(this.failed);
     return this.out.write(line + '\n') ? undefined : once(this.out, 'drain').then(() => undefined);
   }
+  destroy(): void {
+    this.out.destroy();
+  }
   async end(): Promise<void> {
     this.out.end();
     await once(this.out, 'finish').catch(() => undefined);
@@ -102,7 +105,7 @@ export class SpillGrouper implements Grouper {
   add(row: NormalizedRow): GroupResult {
     if (this.partitions === undefined) {
       const result = this.memory.add(row);
-      if (this.memory.size > this.maxOpenOrders) this.pendingWrite = this.startSpill();
+      if (this.memory.size > this.maxOpenOrders) this.startSpill();
       return result;
     }
     this.write(this.memory.keyOf(row), { r: row });
@@ -122,15 +125,18 @@ export class SpillGrouper implements Grouper {
     if (wait) this.pendingWrite = this.pendingWrite ? this.pendingWrite.then(() => wait) : wait;
   }
 
-  private async startSpill(): Promise<void> {
-    this.dir = await mkdtemp(join(this.tempRoot ?? tmpdir(), 'pinconv-spill-')).catch((error: Error) => {
-      throw spillError(error);
-    });
-    liveDirs.add(this.dir);
-    const dir = this.dir;
+  /** Switches to disk at once (synchronously, so that no row slips into memory meanwhile). */
+  private startSpill(): void {
+    let dir: string;
+    try {
+      dir = mkdtempSync(join(this.tempRoot ?? tmpdir(), 'pinconv-spill-'));
+    } catch (error) {
+      throw spillError(error as Error);
+    }
+    this.dir = dir;
+    liveDirs.add(dir);
     this.partitions = Array.from({ length: SPILL_PARTITIONS }, (_, i) => new SpillFile(join(dir, `p${i}.ndjson`)));
     for (const [key, order] of this.memory.take()) this.write(key, { s: order });
-    await this.backpressure();
   }
 
   async *finish(): AsyncIterable<FinishedChunk> {
@@ -178,6 +184,8 @@ export class SpillGrouper implements Grouper {
   }
 
   async close(): Promise<void> {
+    for (const file of this.partitions ?? []) file.destroy();
+    this.partitions = [];
     if (this.dir === undefined) return;
     const dir = this.dir;
     this.dir = undefined;

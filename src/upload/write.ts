@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -102,7 +103,10 @@ class PartWriter {
     const open = this.part;
     this.part = undefined;
     if (open) {
+      // Wait for the close: a stream destroyed while still opening would create its file after the rm.
+      const closed = open.out.closed ? Promise.resolve() : once(open.out, 'close');
       open.out.destroy();
+      await closed.catch(() => undefined);
       await rm(open.tempPath, { force: true });
     }
     for (const part of this.done) await rm(part.tempPath, { force: true });
