@@ -127,6 +127,10 @@ function describeSchemaError(index: number, error: ErrorObject): string {
       return `${at}.${String(params.missingProperty)} is required`;
     case 'additionalProperties':
       return `${at} has an unknown property "${String(params.additionalProperty)}"`;
+    case 'type': {
+      const types = Array.isArray(params.type) ? params.type.map(String) : [String(params.type)];
+      return `${at} must be ${types.join(' or ')}`;
+    }
     case 'format':
       return `${at} must be an integer within int64`;
     default:
