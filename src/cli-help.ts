@@ -67,7 +67,10 @@ Sending:
   --checkpoint FILE               record acknowledged batches; a re-run skips them (--checkpoint run.ckpt)
   --token-file FILE               read the access token from FILE
   --api-base URL                  API origin (default https://api.pinterest.com; http only on loopback)
+  --batch-size N                  events per request, 1 to 1000 (default 1000; bodies also stay under 2 MB)
   --timeout-ms N                  one request's time limit (default 60000)
+  --base-backoff-ms N             first retry wait; it doubles per retry, with full jitter (default 500)
+  --max-backoff-ms N              longest wait between retries, Retry-After included (default 60000)
 
 ${INPUT_OPTIONS}
 

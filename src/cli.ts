@@ -50,6 +50,7 @@ const SEND: Options = {
   'timeout-ms': { type: 'string' },
   'max-backoff-ms': { type: 'string' },
   'base-backoff-ms': { type: 'string' },
+  'batch-size': { type: 'string' },
   // Refused with a clear message: a token on the command line ends up in shell history and ps.
   token: { type: 'string' },
 };
@@ -150,7 +151,7 @@ async function runSend(args: string[]): Promise<number> {
     const events = buildEvents(options, run.report, { stopped: () => run.stopped });
     if (send === undefined) {
       const out = new LineWriter(options.out === undefined ? process.stdout : createWriteStream(options.out));
-      await writeDryRun(events, out);
+      await writeDryRun(events, out, options.batchSize);
       if (options.out !== undefined) await out.end();
     } else {
       await send.sendToPinterest(events, options, run.report, {

@@ -52,6 +52,8 @@ export interface SendOptions extends PipelineOptions {
   /** Milliseconds: first backoff step. */
   baseBackoffMs: number;
   timeoutMs: number;
+  /** Events per request, at most 1000 (Pinterest's limit). */
+  batchSize: number;
 }
 
 const message = (name: string, expected: string, got: unknown): string =>
@@ -220,6 +222,7 @@ export function resolveSendOptions(raw: Raw, clock: () => number = Date.now): Se
       maxBackoffMs: intOption('max-backoff-ms', 1, 3_600_000).default(60_000),
       baseBackoffMs: intOption('base-backoff-ms', 1, 60_000).default(500),
       timeoutMs: intOption('timeout-ms', 100, 3_600_000).default(60_000),
+      batchSize: intOption('batch-size', 1, 1000).default(1000),
     }),
     raw,
   );
@@ -250,6 +253,7 @@ export function resolveSendOptions(raw: Raw, clock: () => number = Date.now): Se
     maxBackoffMs: s.maxBackoffMs,
     baseBackoffMs: s.baseBackoffMs,
     timeoutMs: s.timeoutMs,
+    batchSize: s.batchSize,
   };
 }
 

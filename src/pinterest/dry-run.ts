@@ -3,8 +3,8 @@ import type { LineWriter } from '../output.js';
 import type { EventItem } from '../pipeline.js';
 
 /** `send --dry-run`: each request body that would be sent, one JSON line each, nothing sent. */
-export async function writeDryRun(events: AsyncIterable<EventItem[]>, out: LineWriter): Promise<number> {
-  const batcher = new Batcher<EventItem>();
+export async function writeDryRun(events: AsyncIterable<EventItem[]>, out: LineWriter, batchSize?: number): Promise<number> {
+  const batcher = new Batcher<EventItem>(batchSize);
   let bodies = 0;
   for await (const items of events) {
     for (const item of items) {

@@ -24,11 +24,12 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
 }
 
 /**
- * Exponential backoff with full jitter (a uniform wait in [0, min(cap, base·2^attempt)]),
- * never shorter than the server's Retry-After.
+ * Exponential backoff with full jitter (a uniform wait in [0, min(cap, base·2^attempt)]), never
+ * shorter than the server's Retry-After, and never longer than the cap: a server asking for an
+ * hour gets asked again after `capMs`, which costs one more 429 at most.
  */
 export function backoffMs(attempt: number, baseMs: number, capMs: number, retryAfterMs: number | undefined, random: () => number = Math.random): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
   const jitter = Math.floor(random() * ceiling);
-  return retryAfterMs === undefined ? jitter : Math.max(retryAfterMs, jitter);
+  return retryAfterMs === undefined ? jitter : Math.min(capMs, Math.max(retryAfterMs, jitter));
 }

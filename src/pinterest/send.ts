@@ -180,7 +180,7 @@ export async function sendToPinterest(events: AsyncIterable<EventItem[]>, option
     inFlight.add(tracked);
   };
 
-  const batcher = new Batcher<EventItem>();
+  const batcher = new Batcher<EventItem>(options.batchSize);
   try {
     outer: for await (const items of events) {
       for (const item of items) {
