@@ -13,6 +13,7 @@ export function parseOptOut(raw: string): boolean | undefined {
 
 /** opt_out_type is sent uppercased (`ldp` → `LDP`). */
 export function normalizeOptOutType(raw: string): string | undefined {
-  const text = cleanText(raw).toUpperCase().replace(/\s+/g, '');
+  // NFC after uppercasing: "ß\u0307" uppercases to "SS\u0307", whose last two characters compose.
+  const text = cleanText(raw).toUpperCase().replace(/\s+/g, '').normalize('NFC');
   return text === '' ? undefined : text;
 }

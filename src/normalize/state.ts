@@ -22,7 +22,8 @@ const REGION_NAMES: Record<string, string> = {
 function stateRule(clean: string): string | undefined {
   const letters = clean.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
   if (/^[a-z]{2}$/.test(letters)) return letters;
-  return REGION_NAMES[letters];
+  // Own keys only: "constructor" must not find Object.prototype.constructor.
+  return Object.hasOwn(REGION_NAMES, letters) ? REGION_NAMES[letters] : undefined;
 }
 
 /** Two-letter region code, lowercase; US state and Canadian province names map; anything else is omitted. */

@@ -1,9 +1,14 @@
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Unicode NFC. Most warehouse values are ASCII; NFC of ASCII is the identity, and the check is cheaper than normalize(). */
+function nfc(text: string): string {
+  return ASCII.test(text) ? text : text.normalize('NFC');
+}
+
 /** Shared first step of every text rule (PRODUCT §3): Unicode NFC, then trim. */
 export function cleanText(raw: string): string {
-  // Most warehouse values are ASCII; NFC of ASCII is the identity, and the check is cheaper than normalize().
-  // eslint-disable-next-line no-control-regex
-  const nfc = /^[\x00-\x7f]*$/.test(raw) ? raw : raw.normalize('NFC');
-  return nfc.trim();
+  return nfc(raw).trim();
 }
 
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
@@ -22,5 +27,7 @@ export function personal(raw: string, rule: (clean: string) => string | undefine
   if (clean === '') return undefined;
   if (isSha256Hex(clean)) return clean.toLowerCase();
   const out = rule(clean);
-  return out === '' ? undefined : out;
+  // NFC again: a rule that removes characters can leave a combining mark beside a letter it composes with
+  // ("a-\u0301" → "a\u0301" → "á").
+  return out === undefined || out === '' ? undefined : nfc(out);
 }

@@ -39,11 +39,16 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** Wall-clock time in `timeZone` to UTC milliseconds (two passes settle DST edges). */
+/**
+ * Wall-clock time in `timeZone` to UTC milliseconds (two passes settle DST edges). A wall time inside a
+ * spring-forward gap does not exist; it is read with the offset from before the gap, i.e. the later of
+ * the two candidate instants (as PostgreSQL and Temporal's 'compatible' do), whichever side of UTC the zone is.
+ */
 function wallClockToUtc(wallMs: number, timeZone: string): number {
   const first = wallMs - zoneOffsetMs(timeZone, wallMs);
   const second = wallMs - zoneOffsetMs(timeZone, first);
-  return second;
+  if (second === first || second + zoneOffsetMs(timeZone, second) === wallMs) return second;
+  return Math.max(first, second);
 }
 
 /**
