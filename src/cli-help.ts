@@ -24,6 +24,8 @@ const INPUT_OPTIONS = `Input:
   --delimiter , | ; | tab | |     CSV delimiter (default: detected from the header line)
   --map SRC=FIELD                 read column SRC as FIELD; repeatable (--map mail=email --map ts=timestamp)
   --max-record-bytes N            longest CSV record or NDJSON line accepted (default 1048576)
+  --threads N                     worker threads parsing and hashing CSV/NDJSON (default: the number of
+                                  cores; 1 = main thread only; files under 8 MB always use the main thread)
 
 Field rules:
   --default-country CODE          country of rows without one, for phones and postal codes (default US)
@@ -35,7 +37,7 @@ Field rules:
 Events:
   --grouping full|adjacent        full (default): exact for any row order, spills to disk past
                                   --max-open-orders; adjacent: streams input sorted by order_id
-  --max-open-orders N             open orders kept in memory before spilling (default 200000)
+  --max-open-orders N             open orders kept in memory before spilling (default 50000)
   --temp-dir DIR                  where spill files go (default: the system temp folder)
   --now ISO                       the clock for the time window (--now 2025-01-15T12:00:00Z)
   --limit N                       keep only the first N events (--limit 10)

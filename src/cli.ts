@@ -26,6 +26,7 @@ const COMMON: Options = {
   grouping: { type: 'string' },
   'max-open-orders': { type: 'string' },
   'temp-dir': { type: 'string' },
+  threads: { type: 'string' },
   now: { type: 'string' },
   limit: { type: 'string' },
   'window-days': { type: 'string' },

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
 import { DELIMITERS, type Delimiter, type Format } from './input/detect.js';
@@ -33,6 +34,8 @@ export interface PipelineOptions {
   maxOpenOrders: number;
   /** Folder for spill files; the system temp folder by default. */
   tempDir: string | undefined;
+  /** Worker threads that parse and normalise CSV and NDJSON; 1 = the main thread only. */
+  threads: number;
   /** Whether a maid alone identifies a buyer (always for the API; for the CSV only with the maid column). */
   maidIdentifies: boolean;
 }
@@ -154,8 +157,9 @@ const common = {
   rejects: z.string().min(1).optional(),
   rejectsValues: z.boolean().default(false),
   maxRecordBytes: intOption('max-record-bytes', 1024, 256 * 1024 * 1024).default(1024 * 1024),
-  maxOpenOrders: intOption('max-open-orders', 1, 100_000_000).default(200_000),
+  maxOpenOrders: intOption('max-open-orders', 1, 100_000_000).default(50_000),
   tempDir: z.string().min(1).optional(),
+  threads: intOption('threads', 1, 64).optional(),
 };
 
 function check<T>(schema: z.ZodType<T>, input: unknown): T {
@@ -196,6 +200,7 @@ function resolveCommon(raw: Raw, defaultWindowDays: number, clock: () => number)
     maxRecordBytes: o.maxRecordBytes,
     maxOpenOrders: o.maxOpenOrders,
     tempDir: o.tempDir,
+    threads: o.threads ?? availableParallelism(),
     maidIdentifies: true,
   };
 }

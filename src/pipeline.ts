@@ -6,13 +6,13 @@ import { buildEvent, type OrderState } from './events/order.js';
 import { REASONS } from './events/reasons.js';
 import { inWindow, timeWindow } from './events/window.js';
 import { resolveSources } from './input/open.js';
-import { readRecords } from './input/records.js';
+import { readRows } from './input/records.js';
 import { ymdOf } from './normalize/birthdate.js';
 import type { PipelineOptions } from './options.js';
 import type { ConversionEvent } from './pinterest/contract.js';
 import type { Report } from './report.js';
 import { ColumnResolver, type Field } from './rows/columns.js';
-import { RowNormalizer } from './rows/normalize-row.js';
+import type { InvalidFieldCounts, RowRules } from './rows/normalize-row.js';
 import { SpillGrouper } from './events/spill.js';
 
 /** An event ready to leave pinconv, with the input rows it came from. */
@@ -43,24 +43,25 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   const sources = await resolveSources(options.inputs);
   report.input.size = sources.every((s) => s.size !== undefined) ? sources.reduce((n, s) => n + (s.size ?? 0), 0) : undefined;
   const resolver = new ColumnResolver(options.map);
-  const normalizer = new RowNormalizer({
+  const rules: RowRules = {
     defaultCountry: options.defaultCountry,
     defaultCurrency: options.defaultCurrency,
     timeZone: options.timeZone,
     dateOrder: options.dateOrder,
     todayYmd: ymdOf(options.now),
     keepRejectValues: options.rejectsValues,
-  });
+  };
+  const invalid: InvalidFieldCounts = {};
   const grouper: Grouper =
     options.grouping === 'adjacent'
       ? new AdjacentGrouper()
       : new SpillGrouper(new MemoryGrouper(), options.maxOpenOrders, options.tempDir);
   const window = timeWindow(options.now, options.windowDays);
-  const rules = { partnerName: options.partnerName, maidIdentifies: options.maidIdentifies };
+  const eventRules = { partnerName: options.partnerName, maidIdentifies: options.maidIdentifies };
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
 
   const finish = async (order: OrderState, out: EventItem[]): Promise<void> => {
-    const outcome = buildEvent(order, rules);
+    const outcome = buildEvent(order, eventRules);
     if (!outcome.ok) {
       await report.reject(outcome.reason, order.positions, {
         message: REASONS[outcome.reason],
@@ -91,34 +92,32 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   };
 
   try {
-    let seq = 0;
-    for await (const batch of readRecords(sources, {
+    for await (const batch of readRows(sources, {
       format: options.format,
       delimiter: options.delimiter,
       maxRecordBytes: options.maxRecordBytes,
       resolver,
       requiredColumns: requiredColumns(options),
+      rules,
+      threads: options.threads,
+      invalid,
       ...(io.stdin ? { stdin: io.stdin } : {}),
     }, report.input)) {
       const out: EventItem[] = [];
-      for (const record of batch) {
+      for (const item of batch) {
         report.rows.read++;
-        if (record.badRow !== undefined) {
-          await report.reject('BAD_ROW', [record.pos], { message: record.badRow });
-          continue;
-        }
-        const result = normalizer.normalize(record.cells, seq++, record.pos);
-        if (!result.ok) {
-          const { pos, reason, ...detail } = result.reject;
+        if (!item.ok) {
+          const { pos, reason, ...detail } = item.reject;
           await report.reject(reason, [pos], detail);
           continue;
         }
-        const grouped = grouper.add(result.row);
+        const row = item.row;
+        const grouped = grouper.add(row);
         if (grouped.reject) {
-          await report.reject(grouped.reject, [result.row.pos], {
+          await report.reject(grouped.reject, [row.pos], {
             field: 'currency',
             message: REASONS[grouped.reject],
-            ...(result.row.orderId !== undefined ? { order_id: result.row.orderId } : {}),
+            ...(row.orderId !== undefined ? { order_id: row.orderId } : {}),
           });
         }
         if (grouped.done) for (const order of grouped.done) await finish(order, out);
@@ -141,7 +140,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     }
   } finally {
     await grouper.close?.();
-    report.mergeInvalid(normalizer.invalid, resolver);
+    report.mergeInvalid(invalid, resolver);
   }
 }
 

@@ -46,6 +46,8 @@ class SpillFile {
   readonly path: string;
   private readonly out: WriteStream;
   private failed: Error | undefined;
+  /** One shared wait per full buffer: a listener per write would pile up. */
+  private draining: Promise<void> | undefined;
   constructor(path: string) {
     this.path = path;
     this.out = createWriteStream(path, { highWaterMark: WRITE_BUFFER });
@@ -56,7 +58,16 @@ class SpillFile {
   /** Returns a promise only when the caller must wait for the disk. */
   write(line: string): Promise<void> | undefined {
     if (this.failed) throw spillError(this.failed);
-    return this.out.write(line + '\n') ? undefined : once(this.out, 'drain').then(() => undefined);
+    if (this.out.write(line + '\n') || this.draining) return this.draining;
+    this.draining = once(this.out, 'drain').then(
+      () => {
+        this.draining = undefined;
+      },
+      () => {
+        this.draining = undefined;
+      },
+    );
+    return this.draining;
   }
   destroy(): void {
     this.out.destroy();
@@ -119,10 +130,15 @@ export class SpillGrouper implements Grouper {
     if (pending) await pending;
   }
 
+  private readonly waits = new Set<Promise<void>>();
+
   private write(key: string, item: Spilled): void {
     const partitions = this.partitions as SpillFile[];
     const wait = (partitions[partitionOf(key)] as SpillFile).write(JSON.stringify(item));
-    if (wait) this.pendingWrite = this.pendingWrite ? this.pendingWrite.then(() => wait) : wait;
+    if (wait && !this.waits.has(wait)) {
+      this.waits.add(wait);
+      this.pendingWrite = Promise.all(this.waits).then(() => this.waits.clear());
+    }
   }
 
   /** Switches to disk at once (synchronously, so that no row slips into memory meanwhile). */

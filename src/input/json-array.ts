@@ -2,8 +2,12 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import { InputError } from '../errors.js';
-import type { JsonRecord } from './ndjson.js';
 import { readFailure } from './csv.js';
+
+export interface JsonRecord {
+  value: unknown;
+  line: number;
+}
 
 /** Streams the elements of a top-level JSON array with stream-json; positions are record numbers. */
 export async function* readJsonArray(bytes: Readable, file: string): AsyncGenerator<JsonRecord> {

@@ -1,17 +1,16 @@
 import type { Readable } from 'node:stream';
-import { EXIT, InputError, type Position } from '../errors.js';
-import { FIELDS, FIELD_INDEX, type ColumnResolver, type Field } from '../rows/columns.js';
-import type { Cell } from '../rows/normalize-row.js';
-import { readCsv } from './csv.js';
+import { parse, type CsvError } from 'csv-parse/sync';
+import { EXIT, InputError } from '../errors.js';
+import { ChunkProcessor, type ChunkConfig, type RowItem } from '../rows/chunk.js';
+import type { ColumnResolver, Field } from '../rows/columns.js';
+import type { InvalidFieldCounts, RowRules } from '../rows/normalize-row.js';
+import { InlineRunner, WorkerRunner, type ChunkRunner } from '../rows/pool.js';
+import { chunkRecords, lastCsvRecordEnd, lastLineEnd } from './chunker.js';
+import { describeCsvError } from './csv.js';
 import { detectDelimiter, detectFormat, looksBinary, type Delimiter, type Format } from './detect.js';
 import { readJsonArray } from './json-array.js';
-import { readNdjson } from './ndjson.js';
 import { openBytes, peek, type ByteCounter, type Source } from './open.js';
 
-/** A record read from the input, its cells indexed by FIELD_INDEX, or a record that is no row at all. */
-export type InputRecord =
-  | { pos: Position; cells: Cell[]; badRow?: undefined }
-  | { pos: Position; cells?: undefined; badRow: string };
 
 export interface ReadOptions {
   format: Format | 'auto';
@@ -20,6 +19,11 @@ export interface ReadOptions {
   resolver: ColumnResolver;
   /** Columns a CSV header must name, as alternatives: [["timestamp"], ["email", "maid"], …]. */
   requiredColumns: ReadonlyArray<readonly Field[]>;
+  rules: RowRules;
+  /** Worker threads for CSV and NDJSON; 1 processes in the main thread. */
+  threads: number;
+  /** Invalid values per field, added up over every chunk. */
+  invalid: InvalidFieldCounts;
   stdin?: Readable;
 }
 
@@ -40,86 +44,115 @@ function checkHeader(fields: Field[], options: ReadOptions, file: string): void 
   }
 }
 
-async function* csvRecords(bytes: Readable, head: Buffer, source: Source, options: ReadOptions): AsyncGenerator<InputRecord[]> {
-  const delimiter = options.delimiter ?? detectDelimiter(head);
-  let columnFields: Array<Field | undefined> | undefined;
-  let width = 0;
-  let batch: InputRecord[] = [];
-  for await (const { fields, line } of readCsv(bytes, source.name, delimiter, options.maxRecordBytes)) {
-    if (columnFields === undefined) {
-      columnFields = fields.map((name) => options.resolver.resolve(name));
-      width = fields.length;
-      const seen = new Set<Field>();
-      columnFields.forEach((field, i) => {
-        if (field === undefined) return;
-        // Two columns for one field: the first wins, the second is listed as unknown.
-        if (seen.has(field)) {
-          columnFields![i] = undefined;
-          options.resolver.unknown.add(fields[i] ?? '');
-        }
-        seen.add(field);
-      });
-      checkHeader([...seen], options, source.name);
-      continue;
-    }
-    const pos: Position = { file: source.name, line };
-    if (fields.length > width) {
-      batch.push({ pos, badRow: `the record has ${fields.length} fields, the header ${width}` });
-    } else {
-      const cells: Cell[] = new Array(FIELDS.length);
-      for (let i = 0; i < fields.length; i++) {
-        const field = columnFields[i];
-        if (field !== undefined) cells[FIELD_INDEX[field]] = fields[i];
-      }
-      batch.push({ pos, cells });
-    }
-    if (batch.length >= BATCH) {
-      yield batch;
-      batch = [];
-    }
+/** Reads the header record of a CSV whose first chunk is `bytes` (BOM already dropped). */
+function readHeader(bytes: Buffer, source: Source, options: ReadOptions, delimiter: Delimiter): Array<Field | null> {
+  let header: string[] | undefined;
+  try {
+    header = (parse(bytes, { delimiter, to: 1, skip_empty_lines: true, relax_column_count: true, max_record_size: options.maxRecordBytes }) as string[][])[0];
+  } catch (error) {
+    const csvError = error as CsvError & { lines?: number };
+    throw new InputError(describeCsvError(csvError, options.maxRecordBytes), { file: source.name, line: csvError.lines ?? 1 });
   }
-  if (columnFields === undefined) throw new InputError('the file has no header line', { file: source.name, line: 1 });
-  if (batch.length > 0) yield batch;
+  if (header === undefined) throw new InputError('the file has no header line', { file: source.name, line: 1 });
+  const seen = new Set<Field>();
+  const fields = header.map((name): Field | null => {
+    const field = options.resolver.resolve(name);
+    if (field === undefined) return null;
+    // Two columns for one field: the first wins, the second is listed as unknown.
+    if (seen.has(field)) {
+      options.resolver.unknown.add(name);
+      return null;
+    }
+    seen.add(field);
+    return field;
+  });
+  checkHeader([...seen], options, source.name);
+  return fields;
 }
 
-async function* jsonRecords(
-  records: AsyncGenerator<{ value: unknown; line: number }>,
-  source: Source,
-  options: ReadOptions,
-  unit: 'line' | 'record',
-): AsyncGenerator<InputRecord[]> {
-  let batch: InputRecord[] = [];
-  for await (const { value, line } of records) {
-    const pos: Position = unit === 'record' ? { file: source.name, line, unit } : { file: source.name, line };
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      batch.push({ pos, badRow: 'the record is not a JSON object' });
-    } else {
-      const cells: Cell[] = new Array(FIELDS.length);
-      for (const [key, cell] of Object.entries(value as Record<string, unknown>)) {
-        const field = options.resolver.resolve(key);
-        if (field === undefined) continue;
-        // Nested values are no cells; they read as missing.
-        if (cell === null || typeof cell !== 'object') cells[FIELD_INDEX[field]] ??= cell as Cell;
-      }
-      batch.push({ pos, cells });
-    }
-    if (batch.length >= BATCH) {
-      yield batch;
-      batch = [];
-    }
+async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield first;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
   }
-  if (batch.length > 0) yield batch;
+}
+
+/** Below this size a known file is processed in the main thread: starting workers would cost more. */
+const WORKER_MIN_BYTES = 8 * 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
+
+async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, format: 'csv' | 'ndjson', options: ReadOptions): AsyncGenerator<RowItem[]> {
+  const delimiter = options.delimiter ?? detectDelimiter(head);
+  const chunks = chunkRecords(bytes, {
+    file: source.name,
+    chunkBytes: CHUNK_BYTES,
+    maxRecordBytes: options.maxRecordBytes,
+    recordEnd: format === 'csv' ? lastCsvRecordEnd : lastLineEnd,
+  });
+  const first = await chunks.next();
+  if (first.done) return;
+  const config: ChunkConfig = {
+    kind: format,
+    file: source.name,
+    delimiter,
+    columnFields: format === 'csv' ? readHeader(first.value.bytes, source, options, delimiter) : [],
+    maxRecordBytes: options.maxRecordBytes,
+    rules: options.rules,
+    renames: [...options.resolver.renames],
+  };
+  const small = source.size !== undefined && source.size < WORKER_MIN_BYTES;
+  const runner: ChunkRunner = options.threads > 1 && !small ? new WorkerRunner(config, options.threads) : new InlineRunner(config);
+  try {
+    for await (const result of runner.run(prepend(first.value, chunks))) {
+      for (const [field, count] of Object.entries(result.invalid) as Array<[Field, number]>) {
+        options.invalid[field] = (options.invalid[field] ?? 0) + count;
+      }
+      for (const name of result.unknown) options.resolver.noteUnknown(name);
+      if (result.items.length > 0) yield result.items;
+      if (result.error) throw new InputError(result.error.message, { file: source.name, line: result.error.line });
+    }
+  } finally {
+    await runner.close();
+  }
+}
+
+async function* jsonArrayRows(bytes: Readable, source: Source, options: ReadOptions): AsyncGenerator<RowItem[]> {
+  const processor = new ChunkProcessor({
+    kind: 'ndjson', file: source.name, delimiter: ',', columnFields: [], maxRecordBytes: options.maxRecordBytes,
+    rules: options.rules, renames: [...options.resolver.renames],
+  });
+  let batch: RowItem[] = [];
+  let seq = 0;
+  try {
+    for await (const { value, line } of readJsonArray(bytes, source.name)) {
+      batch.push(processor.object(value, seq++, { file: source.name, line, unit: 'record' }));
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  } finally {
+    for (const [field, count] of Object.entries(processor.invalidCounts) as Array<[Field, number]>) {
+      options.invalid[field] = (options.invalid[field] ?? 0) + count;
+    }
+    for (const name of processor.unknownColumns) options.resolver.noteUnknown(name);
+  }
 }
 
 /**
- * Reads every source in turn: gzip by magic bytes, format by the first byte (or --format),
- * CSV delimiter from the header line (or --delimiter). Never holds a whole file in memory.
+ * Reads every source in turn (gzip by magic bytes, format by the first byte or --format, CSV
+ * delimiter from the header line or --delimiter) and applies the field rules to each record.
+ * CSV and NDJSON are cut into chunks of whole records, processed by worker threads with
+ * --threads > 1 and put back in input order. Never holds a whole file in memory.
  */
-export async function* readRecords(
+export async function* readRows(
   sources: readonly Source[],
   options: ReadOptions,
   counter: ByteCounter,
-): AsyncGenerator<InputRecord[]> {
+): AsyncGenerator<RowItem[]> {
   for (const source of sources) {
     const plain = await openBytes(source, counter, options.stdin);
     const { head, stream } = await peek(plain, DETECT_BYTES).catch((error: unknown) => {
@@ -131,13 +164,8 @@ export async function* readRecords(
     }
     const format = options.format === 'auto' ? detectFormat(head) : options.format;
     let count = 0;
-    const records =
-      format === 'csv'
-        ? csvRecords(stream, head, source, options)
-        : format === 'ndjson'
-          ? jsonRecords(readNdjson(stream, source.name, options.maxRecordBytes), source, options, 'line')
-          : jsonRecords(readJsonArray(stream, source.name), source, options, 'record');
-    for await (const batch of records) {
+    const rows = format === 'json' ? jsonArrayRows(stream, source, options) : chunkedRows(stream, head, source, format, options);
+    for await (const batch of rows) {
       count += batch.length;
       yield batch;
     }

@@ -24,7 +24,7 @@ const ALIASES: Readonly<Record<string, Field>> = {
  * applied first. Unknown names are remembered once each, for the report.
  */
 export class ColumnResolver {
-  private readonly renames: ReadonlyMap<string, Field>;
+  readonly renames: ReadonlyMap<string, Field>;
   private readonly cache = new Map<string, Field | undefined>();
   readonly unknown = new Set<string>();
   /** The unknown list in the report is bounded; a JSON export with free-form keys must not grow it. */
@@ -41,10 +41,14 @@ export class ColumnResolver {
       this.renames.get(lower) ??
       ((FIELDS as readonly string[]).includes(lower) ? (lower as Field) : ALIASES[lower]);
     if (this.cache.size < 10_000) this.cache.set(name, field);
-    if (field === undefined && this.unknown.size < ColumnResolver.MAX_UNKNOWN && name.trim() !== '') {
-      this.unknown.add(name.trim());
-    }
+    if (field === undefined) this.noteUnknown(name);
     return field;
+  }
+
+  /** Remembers a column name that maps to no field, up to MAX_UNKNOWN names. */
+  noteUnknown(name: string): void {
+    const trimmed = name.trim();
+    if (trimmed !== '' && this.unknown.size < ColumnResolver.MAX_UNKNOWN) this.unknown.add(trimmed);
   }
 }
 

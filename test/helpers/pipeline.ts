@@ -9,8 +9,8 @@ export const NOW = '2026-11-28T00:00:00Z';
 export async function runPipeline(input: string | Buffer, raw: Record<string, unknown> = {}, kind: 'send' | 'csv' = 'send'): Promise<{ events: EventItem[]; report: Report; options: PipelineOptions }> {
   const options =
     kind === 'send'
-      ? resolveSendOptions({ dryRun: true, now: NOW, quiet: true, ...raw })
-      : resolveCsvOptions({ out: '-', now: NOW, quiet: true, ...raw });
+      ? resolveSendOptions({ dryRun: true, now: NOW, quiet: true, threads: 1, ...raw })
+      : resolveCsvOptions({ out: '-', now: NOW, quiet: true, threads: 1, ...raw });
   const report = new Report();
   const events: EventItem[] = [];
   for await (const batch of buildEvents(options, report, { stdin: Readable.from([Buffer.from(input)]) })) events.push(...batch);

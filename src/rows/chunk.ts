@@ -1,0 +1,180 @@
+import { parse, type CsvError } from 'csv-parse/sync';
+import type { Position } from '../errors.js';
+import { describeCsvError } from '../input/csv.js';
+import type { Delimiter } from '../input/detect.js';
+import { ColumnResolver, FIELDS, FIELD_INDEX, type Field } from './columns.js';
+import { RowNormalizer, type Cell, type InvalidFieldCounts, type NormalizedRow, type RowReject, type RowRules } from './normalize-row.js';
+
+/** A row after the field rules, or the reject it became. */
+export type RowItem = { ok: true; row: NormalizedRow } | { ok: false; reject: RowReject };
+
+/** Sequence numbers order rows across chunks: chunk index × 2^21 + record index within the chunk. */
+const SEQ_PER_CHUNK = 2 ** 21;
+
+/** Everything a chunk processor needs; plain data, so it can be handed to a worker thread. */
+export interface ChunkConfig {
+  kind: 'csv' | 'ndjson';
+  file: string;
+  delimiter: Delimiter;
+  /** CSV: the field of each column of the header, or null for an ignored column. */
+  columnFields: Array<Field | null>;
+  maxRecordBytes: number;
+  rules: RowRules;
+  /** NDJSON: the --map renames, as [source, field] pairs. */
+  renames: Array<[string, Field]>;
+}
+
+export interface ChunkResult {
+  items: RowItem[];
+  /** Invalid values counted in this chunk, per field. */
+  invalid: InvalidFieldCounts;
+  /** NDJSON keys that name no field, first seen in this chunk. */
+  unknown: string[];
+  error?: { message: string; line: number };
+}
+
+/**
+ * Parses and normalises one chunk of whole records. Pure apart from its counters, so the same
+ * code runs in the main thread (`--threads 1`) and in worker threads, with identical results.
+ */
+export class ChunkProcessor {
+  private readonly config: ChunkConfig;
+  private readonly normalizer: RowNormalizer;
+  private readonly resolver: ColumnResolver;
+  private readonly width: number;
+  private reportedUnknown = 0;
+
+  constructor(config: ChunkConfig) {
+    this.config = config;
+    this.normalizer = new RowNormalizer(config.rules);
+    this.resolver = new ColumnResolver(new Map(config.renames));
+    this.width = config.columnFields.length;
+  }
+
+  process(bytes: Uint8Array, startLine: number, index: number, skipHeader: boolean): ChunkResult {
+    const items: RowItem[] = [];
+    const before = { ...this.normalizer.invalid };
+    let error: ChunkResult['error'];
+    try {
+      if (this.config.kind === 'csv') this.csv(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), startLine, index, skipHeader, items);
+      else this.ndjson(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), startLine, index, items);
+    } catch (caught) {
+      error = caught as { message: string; line: number };
+    }
+    const invalid: InvalidFieldCounts = {};
+    for (const [field, count] of Object.entries(this.normalizer.invalid) as Array<[Field, number]>) {
+      const delta = count - (before[field] ?? 0);
+      if (delta > 0) invalid[field] = delta;
+    }
+    const unknownAll = [...this.resolver.unknown];
+    const unknown = unknownAll.slice(this.reportedUnknown);
+    this.reportedUnknown = unknownAll.length;
+    return error ? { items, invalid, unknown, error } : { items, invalid, unknown };
+  }
+
+  private csv(bytes: Buffer, startLine: number, index: number, skipHeader: boolean, items: RowItem[]): void {
+    const { file, columnFields, maxRecordBytes } = this.config;
+    let records: string[][];
+    try {
+      records = parse(bytes, { delimiter: this.config.delimiter, relax_column_count: true, max_record_size: maxRecordBytes }) as string[][];
+    } catch (caught) {
+      const csvError = caught as CsvError & { lines?: number };
+      throw { message: describeCsvError(csvError, maxRecordBytes), line: startLine + (typeof csvError.lines === 'number' ? csvError.lines - 1 : 0) };
+    }
+    // Lines are counted here: a quoted field may hold newlines; empty lines come as [""] and are skipped.
+    let line = startLine;
+    let k = 0;
+    for (let r = 0; r < records.length; r++) {
+      const fields = records[r] as string[];
+      const recordLine = line;
+      line++;
+      let blank = true;
+      for (const field of fields) {
+        if (field !== '') {
+          if (blank && field.trim() !== '') blank = false;
+          for (let i = field.indexOf('\n'); i >= 0; i = field.indexOf('\n', i + 1)) line++;
+        }
+      }
+      if (blank) continue;
+      if (skipHeader) {
+        skipHeader = false;
+        continue;
+      }
+      const pos: Position = { file, line: recordLine };
+      const seq = index * SEQ_PER_CHUNK + k++;
+      if (fields.length > this.width) {
+        items.push({ ok: false, reject: { pos, reason: 'BAD_ROW', message: `the record has ${fields.length} fields, the header ${this.width}` } });
+        continue;
+      }
+      const cells: Cell[] = new Array(FIELDS.length);
+      for (let i = 0; i < fields.length; i++) {
+        const field = columnFields[i];
+        if (field !== null && field !== undefined) cells[FIELD_INDEX[field]] = fields[i];
+      }
+      this.push(cells, seq, pos, items);
+    }
+  }
+
+  private ndjson(bytes: Buffer, startLine: number, index: number, items: RowItem[]): void {
+    const text = bytes.toString('utf8');
+    const { file } = this.config;
+    let line = startLine;
+    let k = 0;
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const raw = text.slice(start, end);
+      const recordLine = line++;
+      start = end + 1;
+      if (raw.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        // JSON.parse messages quote the input, which may be personal data.
+        throw { message: 'not a valid JSON line', line: recordLine };
+      }
+      const pos: Position = { file, line: recordLine };
+      const seq = index * SEQ_PER_CHUNK + k++;
+      const cells = objectCells(value, this.resolver);
+      if (cells === undefined) items.push({ ok: false, reject: { pos, reason: 'BAD_ROW', message: 'the record is not a JSON object' } });
+      else this.push(cells, seq, pos, items);
+    }
+  }
+
+  private push(cells: Cell[], seq: number, pos: Position, items: RowItem[]): void {
+    const result = this.normalizer.normalize(cells, seq, pos);
+    items.push(result.ok ? { ok: true, row: result.row } : { ok: false, reject: result.reject });
+  }
+
+  /** Normalises a JSON record read elsewhere (JSON arrays are parsed in the main thread). */
+  object(value: unknown, seq: number, pos: Position): RowItem {
+    const cells = objectCells(value, this.resolver);
+    if (cells === undefined) return { ok: false, reject: { pos, reason: 'BAD_ROW', message: 'the record is not a JSON object' } };
+    const result = this.normalizer.normalize(cells, seq, pos);
+    return result.ok ? { ok: true, row: result.row } : { ok: false, reject: result.reject };
+  }
+
+  get invalidCounts(): InvalidFieldCounts {
+    return this.normalizer.invalid;
+  }
+
+  get unknownColumns(): Set<string> {
+    return this.resolver.unknown;
+  }
+}
+
+/** A JSON object's values as cells by field; undefined when the record is not an object. */
+export function objectCells(value: unknown, resolver: ColumnResolver): Cell[] | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const cells: Cell[] = new Array(FIELDS.length);
+  for (const key in value as Record<string, unknown>) {
+    const field = resolver.resolve(key);
+    if (field === undefined) continue;
+    const cell = (value as Record<string, unknown>)[key];
+    // Nested values are no cells; they read as missing. The first key naming a field wins.
+    if ((cell === null || typeof cell !== 'object') && cells[FIELD_INDEX[field]] === undefined) cells[FIELD_INDEX[field]] = cell as Cell;
+  }
+  return cells;
+}

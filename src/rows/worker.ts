@@ -1,0 +1,9 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { ChunkProcessor, type ChunkConfig } from './chunk.js';
+
+/** Worker thread: parses and normalises the chunks it is given, one at a time, in order. */
+const processor = new ChunkProcessor(workerData as ChunkConfig);
+parentPort?.on('message', (message: { id: number; bytes: Uint8Array; startLine: number; index: number; skipHeader: boolean }) => {
+  const result = processor.process(message.bytes, message.startLine, message.index, message.skipHeader);
+  parentPort?.postMessage({ id: message.id, result });
+});
