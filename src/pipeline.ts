@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import { formatPosition, type Position } from './errors.js';
 import { Batcher, MAX_BATCH_BYTES } from './events/batch.js';
 import { AdjacentGrouper, MemoryGrouper, type Grouper } from './events/group.js';
-import { buildEvent, type OrderState } from './events/order.js';
+import type { OrderState } from './events/order.js';
+import { settle, type Settled } from './events/settle.js';
 import { REASONS } from './events/reasons.js';
 import { inWindow, timeWindow } from './events/window.js';
 import { resolveSources } from './input/open.js';
@@ -16,11 +17,30 @@ import type { InvalidFieldCounts, RowRules } from './rows/normalize-row.js';
 import { SpillGrouper } from './events/spill.js';
 
 /** An event ready to leave pinconv, with the input rows it came from. */
-export interface EventItem {
-  event: ConversionEvent;
+export class EventItem {
   /** The event serialised once, as it goes into request bodies. */
-  json: string;
-  positions: Position[];
+  readonly json: string;
+  readonly positions: Position[];
+  private parsed: ConversionEvent | undefined;
+
+  constructor(json: string, positions: Position[], event?: ConversionEvent) {
+    this.json = json;
+    this.positions = positions;
+    this.parsed = event;
+  }
+
+  /** event_id without parsing: pinconv writes it as a 64-hex string right after "event_id". */
+  get eventId(): string {
+    if (this.parsed) return this.parsed.event_id;
+    const at = this.json.indexOf('"event_id":"') + 12;
+    return this.json.slice(at, at + 64);
+  }
+
+  /** The event as an object; events read back from a spill are parsed only when asked for. */
+  get event(): ConversionEvent {
+    this.parsed ??= JSON.parse(this.json) as ConversionEvent;
+    return this.parsed;
+  }
 }
 
 export interface PipelineIO {
@@ -52,44 +72,45 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     keepRejectValues: options.rejectsValues,
   };
   const invalid: InvalidFieldCounts = {};
+  const eventRules = { partnerName: options.partnerName, maidIdentifies: options.maidIdentifies };
   const grouper: Grouper =
     options.grouping === 'adjacent'
       ? new AdjacentGrouper()
-      : new SpillGrouper(new MemoryGrouper(), options.maxOpenOrders, options.tempDir);
+      : new SpillGrouper(new MemoryGrouper(), options.maxOpenOrders, eventRules, options.tempDir);
   const window = timeWindow(options.now, options.windowDays);
-  const eventRules = { partnerName: options.partnerName, maidIdentifies: options.maidIdentifies };
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
 
-  const finish = async (order: OrderState, out: EventItem[]): Promise<void> => {
-    const outcome = buildEvent(order, eventRules);
+  /** Counts a settled order: a reject, excluded by the window or --limit, or an event to pass on. */
+  const take = async (settled: Settled, out: EventItem[]): Promise<void> => {
+    const { outcome, positions, orderId } = settled;
     if (!outcome.ok) {
-      await report.reject(outcome.reason, order.positions, {
+      await report.reject(outcome.reason, positions, {
         message: REASONS[outcome.reason],
-        ...(order.orderId !== undefined ? { order_id: order.orderId } : {}),
+        ...(orderId !== undefined ? { order_id: orderId } : {}),
       });
       return;
     }
-    if (!inWindow(order.eventTime, window)) {
-      report.rows.excluded += order.positions.length;
+    if (!inWindow(outcome.eventTime, window)) {
+      report.rows.excluded += positions.length;
       report.events.excluded++;
       report.events.excludedByWindow++;
       return;
     }
     if (report.events.built >= limit) {
-      report.rows.excluded += order.positions.length;
+      report.rows.excluded += positions.length;
       report.events.excluded++;
       report.events.excludedByLimit++;
       return;
     }
-    const json = JSON.stringify(outcome.event);
-    if (Batcher.soloBytes(json) > MAX_BATCH_BYTES) {
-      await report.reject('EVENT_TOO_LARGE', order.positions, { message: REASONS.EVENT_TOO_LARGE, event_id: outcome.event.event_id });
+    if (Batcher.soloBytes(outcome.json) > MAX_BATCH_BYTES) {
+      await report.reject('EVENT_TOO_LARGE', positions, { message: REASONS.EVENT_TOO_LARGE, ...(orderId !== undefined ? { order_id: orderId } : {}) });
       return;
     }
     report.events.built++;
-    report.rows.inEvents += order.positions.length;
-    out.push({ event: outcome.event, json, positions: order.positions });
+    report.rows.inEvents += positions.length;
+    out.push(new EventItem(outcome.json, positions, outcome.event));
   };
+  const finish = (order: OrderState, out: EventItem[]): Promise<void> => take(settle(order, eventRules), out);
 
   try {
     for await (const batch of readRows(sources, {
@@ -135,7 +156,8 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
         });
       }
       const out: EventItem[] = [];
-      for (const order of chunk.orders) await finish(order, out);
+      for (const order of chunk.orders ?? []) await finish(order, out);
+      for (const settled of chunk.settled ?? []) await take(settled, out);
       if (out.length > 0) yield out;
     }
   } finally {

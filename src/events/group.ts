@@ -1,6 +1,7 @@
 import type { NormalizedRow } from '../rows/normalize-row.js';
 import { addToOrder, openOrder, type OrderState } from './order.js';
 import type { RejectReason } from './reasons.js';
+import type { Settled } from './settle.js';
 
 export type GroupResult = { reject?: RejectReason; done?: OrderState[] };
 
@@ -11,7 +12,9 @@ export interface LateReject {
 }
 
 export interface FinishedChunk {
-  orders: OrderState[];
+  orders?: OrderState[];
+  /** Orders already turned into outcomes (after a spill), in first-row order. */
+  settled?: Settled[];
   rejects?: LateReject[];
 }
 

@@ -1,12 +1,15 @@
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutputError } from '../errors.js';
 import type { NormalizedRow } from '../rows/normalize-row.js';
 import type { FinishedChunk, GroupResult, Grouper, LateReject, MemoryGrouper } from './group.js';
-import { addToOrder, openOrder, type OrderState } from './order.js';
+import { addToOrder, openOrder, type EventRules, type OrderState } from './order.js';
+import { decodeRow, encodeRow } from './row-format.js';
+import { decodeSettled, encodeSettled, settle, type Settled } from './settle.js';
 
 /**
  * Number of disk partitions once open orders exceed the memory bound. Each partition is grouped
@@ -15,7 +18,6 @@ import { addToOrder, openOrder, type OrderState } from './order.js';
 export const SPILL_PARTITIONS = 256;
 const WRITE_BUFFER = 64 * 1024;
 
-type Spilled = { s: OrderState } | { r: NormalizedRow };
 
 /** FNV-1a: cheap and spreads order ids evenly over partitions. */
 function partitionOf(key: string): number {
@@ -27,20 +29,61 @@ function partitionOf(key: string): number {
   return (h >>> 0) % SPILL_PARTITIONS;
 }
 
-/** Lines of a file, read in chunks. */
-async function* fileLines(path: string): AsyncGenerator<string> {
-  let pending = '';
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: WRITE_BUFFER })) {
-    pending += chunk as string;
-    let start = 0;
-    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n', start)) {
-      yield pending.slice(start, nl);
-      start = nl + 1;
-    }
-    pending = pending.slice(start);
+/**
+ * Reads a file's lines in blocks: next() is synchronous while the current block lasts, so a merge
+ * over hundreds of runs does not pay an await per line.
+ */
+class LineReader {
+  private readonly handle: Promise<import('node:fs/promises').FileHandle>;
+  private lines: string[] = [];
+  private at = 0;
+  private rest = '';
+  private done = false;
+  private readonly buffer = Buffer.alloc(READ_BLOCK);
+  private readonly decoder = new StringDecoder('utf8');
+
+  constructor(path: string) {
+    this.handle = open(path, 'r');
   }
-  if (pending !== '') yield pending;
+
+  /** The next line, or undefined when the block is used up (call fill()) or the file ended (exhausted). */
+  next(): string | undefined {
+    return this.at < this.lines.length ? this.lines[this.at++] : undefined;
+  }
+
+  get exhausted(): boolean {
+    return this.done && this.at >= this.lines.length;
+  }
+
+  async fill(): Promise<void> {
+    const handle = await this.handle;
+    while (!this.done && this.at >= this.lines.length) {
+      const { bytesRead } = await handle.read(this.buffer, 0, READ_BLOCK, null);
+      let text = this.rest + (bytesRead > 0 ? this.decoder.write(this.buffer.subarray(0, bytesRead)) : this.decoder.end());
+      if (bytesRead === 0) {
+        this.done = true;
+        await handle.close();
+        this.lines = text === '' ? [] : [text];
+        this.rest = '';
+      } else {
+        const last = text.lastIndexOf('\n');
+        this.rest = text.slice(last + 1);
+        text = last < 0 ? '' : text.slice(0, last);
+        this.lines = last < 0 ? [] : text.split('\n');
+      }
+      this.at = 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.done) {
+      this.done = true;
+      await (await this.handle).close();
+    }
+  }
 }
+
+const READ_BLOCK = 256 * 1024;
 
 class SpillFile {
   readonly path: string;
@@ -103,9 +146,12 @@ export class SpillGrouper implements Grouper {
   private partitions: SpillFile[] | undefined;
   private pendingWrite: Promise<void> | undefined;
 
-  constructor(memory: MemoryGrouper, maxOpenOrders: number, tempRoot?: string) {
+  private readonly rules: EventRules;
+
+  constructor(memory: MemoryGrouper, maxOpenOrders: number, rules: EventRules, tempRoot?: string) {
     this.memory = memory;
     this.maxOpenOrders = maxOpenOrders;
+    this.rules = rules;
     this.tempRoot = tempRoot;
   }
 
@@ -119,7 +165,7 @@ export class SpillGrouper implements Grouper {
       if (this.memory.size > this.maxOpenOrders) this.startSpill();
       return result;
     }
-    this.write(this.memory.keyOf(row), { r: row });
+    this.write(this.memory.keyOf(row), 'R' + encodeRow(row));
     return {};
   }
 
@@ -132,9 +178,10 @@ export class SpillGrouper implements Grouper {
 
   private readonly waits = new Set<Promise<void>>();
 
-  private write(key: string, item: Spilled): void {
+  /** Writes a line to the key's partition: R + a row, or S + the JSON of an order spilled from memory. */
+  private write(key: string, line: string): void {
     const partitions = this.partitions as SpillFile[];
-    const wait = (partitions[partitionOf(key)] as SpillFile).write(JSON.stringify(item));
+    const wait = (partitions[partitionOf(key)] as SpillFile).write(line);
     if (wait && !this.waits.has(wait)) {
       this.waits.add(wait);
       this.pendingWrite = Promise.all(this.waits).then(() => this.waits.clear());
@@ -152,7 +199,7 @@ export class SpillGrouper implements Grouper {
     this.dir = dir;
     liveDirs.add(dir);
     this.partitions = Array.from({ length: SPILL_PARTITIONS }, (_, i) => new SpillFile(join(dir, `p${i}.ndjson`)));
-    for (const [key, order] of this.memory.take()) this.write(key, { s: order });
+    for (const [key, order] of this.memory.take()) this.write(key, 'S' + JSON.stringify(order));
   }
 
   async *finish(): AsyncIterable<FinishedChunk> {
@@ -169,13 +216,16 @@ export class SpillGrouper implements Grouper {
     for (const file of this.partitions) {
       const orders = new Map<string, OrderState>();
       let anonymous = 0;
-      for await (const line of fileLines(file.path)) {
-        const item = JSON.parse(line) as Spilled;
-        if ('s' in item) {
-          orders.set(item.s.orderId === undefined ? `a${anonymous++}` : `o${item.s.orderId}`, item.s);
+      // A partition is 1/SPILL_PARTITIONS of the input: read whole, its lines parsed one by one.
+      const text = await readFile(file.path, 'utf8');
+      for (let start = 0, end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
+        const line = text.slice(start, end);
+        if (line.charCodeAt(0) === 0x53) {
+          const state = JSON.parse(line.slice(1)) as OrderState;
+          orders.set(state.orderId === undefined ? `a${anonymous++}` : `o${state.orderId}`, state);
           continue;
         }
-        const row = item.r;
+        const row = decodeRow(line.slice(1));
         const key = row.orderId === undefined ? `a${anonymous++}` : `o${row.orderId}`;
         const order = orders.get(key);
         if (order === undefined) orders.set(key, openOrder(row));
@@ -185,17 +235,19 @@ export class SpillGrouper implements Grouper {
         }
       }
       await rm(file.path, { force: true });
+      // Every order of this partition is complete: settle it here, so the merge only copies text.
       const sorted = [...orders.values()].sort((a, b) => a.firstSeq - b.firstSeq);
+      orders.clear();
       const run = new SpillFile(join(dir, `${runs.length}.run`));
       for (const order of sorted) {
-        const wait = run.write(JSON.stringify(order));
+        const wait = run.write(encodeSettled(settle(order, this.rules)));
         if (wait) await wait;
       }
       await run.end();
       runs.push(run.path);
     }
     this.partitions = [];
-    if (lateRejects.length > 0) yield { orders: [], rejects: lateRejects };
+    if (lateRejects.length > 0) yield { rejects: lateRejects };
     yield* mergeRuns(runs);
   }
 
@@ -212,27 +264,77 @@ export class SpillGrouper implements Grouper {
 
 /** k-way merge of runs sorted by firstSeq; first-row sequence numbers are unique. */
 async function* mergeRuns(paths: readonly string[]): AsyncIterable<FinishedChunk> {
-  const readers = paths.map((path) => fileLines(path));
-  const heads: Array<OrderState | undefined> = [];
-  for (const reader of readers) {
-    const next = await reader.next();
-    heads.push(next.done ? undefined : (JSON.parse(next.value) as OrderState));
-  }
-  let batch: OrderState[] = [];
-  for (;;) {
-    let best = -1;
-    for (let i = 0; i < heads.length; i++) {
-      const head = heads[i];
-      if (head !== undefined && (best < 0 || head.firstSeq < (heads[best] as OrderState).firstSeq)) best = i;
+  const readers = paths.map((path) => new LineReader(path));
+  /** The next settled order of a run; an await only when its block is used up. */
+  const pull = async (reader: LineReader): Promise<Settled | undefined> => {
+    let line = reader.next();
+    if (line === undefined && !reader.exhausted) {
+      await reader.fill();
+      line = reader.next();
     }
-    if (best < 0) break;
-    batch.push(heads[best] as OrderState);
-    const next = await (readers[best] as AsyncGenerator<string>).next();
-    heads[best] = next.done ? undefined : (JSON.parse(next.value) as OrderState);
-    if (batch.length >= 256) {
-      yield { orders: batch };
-      batch = [];
+    return line === undefined ? undefined : decodeSettled(line);
+  };
+  // A binary min-heap of [head, run] by first-row sequence number.
+  const heap: Array<[Settled, LineReader]> = [];
+  const less = (a: number, b: number): boolean => (heap[a] as [Settled, LineReader])[0].firstSeq < (heap[b] as [Settled, LineReader])[0].firstSeq;
+  const swap = (a: number, b: number): void => {
+    const t = heap[a] as [Settled, LineReader];
+    heap[a] = heap[b] as [Settled, LineReader];
+    heap[b] = t;
+  };
+  const up = (i: number): void => {
+    while (i > 0 && less(i, (i - 1) >> 1)) {
+      swap(i, (i - 1) >> 1);
+      i = (i - 1) >> 1;
     }
+  };
+  const down = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && less(l, m)) m = l;
+      if (r < heap.length && less(r, m)) m = r;
+      if (m === i) return;
+      swap(i, m);
+      i = m;
+    }
+  };
+  try {
+    for (const reader of readers) {
+      const head = await pull(reader);
+      if (head) {
+        heap.push([head, reader]);
+        up(heap.length - 1);
+      }
+    }
+    let batch: Settled[] = [];
+    while (heap.length > 0) {
+      const top = heap[0] as [Settled, LineReader];
+      batch.push(top[0]);
+      const reader = top[1];
+      let line = reader.next();
+      if (line === undefined && !reader.exhausted) {
+        await reader.fill();
+        line = reader.next();
+      }
+      if (line !== undefined) {
+        top[0] = decodeSettled(line);
+        down(0);
+      } else {
+        const last = heap.pop() as [Settled, LineReader];
+        if (heap.length > 0) {
+          heap[0] = last;
+          down(0);
+        }
+      }
+      if (batch.length >= 256) {
+        yield { settled: batch };
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield { settled: batch };
+  } finally {
+    await Promise.all(readers.map((r) => r.close()));
   }
-  if (batch.length > 0) yield { orders: batch };
 }

@@ -161,7 +161,7 @@ export async function sendToPinterest(events: AsyncIterable<EventItem[]>, option
 
   const schedule = async (batch: Batch<EventItem>): Promise<void> => {
     const number = index++;
-    const hash = batchHash(batch.items.map((item) => item.event.event_id));
+    const hash = batchHash(batch.items.map((item) => item.eventId));
     if (checkpoint?.check(number, hash) === 'skip') {
       report.events.alreadySent += batch.items.length;
       return;

@@ -1,0 +1,57 @@
+import type { Position } from '../errors.js';
+import { USER_KEYS, type NormalizedRow, type UserHashes } from '../rows/normalize-row.js';
+
+// Spill lines for rows: tab-separated, about 3x cheaper to write and read than JSON of the object.
+// Text fields are escaped so that no raw tab, newline or backslash remains in them.
+const NEEDS_ESCAPE = /[\t\n\r\\]/;
+
+function esc(text: string | undefined): string {
+  if (text === undefined) return '\u0000';
+  return NEEDS_ESCAPE.test(text) ? text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : text;
+}
+
+function unesc(text: string): string | undefined {
+  if (text === '\u0000') return undefined;
+  if (text.indexOf('\\') < 0) return text;
+  return text.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c));
+}
+
+function num(value: number | undefined): string {
+  return value === undefined ? '' : String(value);
+}
+
+export function encodeRow(row: NormalizedRow): string {
+  const parts = [
+    String(row.seq), esc(row.pos.file), String(row.pos.line), row.pos.unit === 'record' ? 'r' : '',
+    esc(row.orderId), String(row.eventTime), esc(row.currency), esc(row.value), esc(row.price), num(row.quantity),
+    esc(row.productId), esc(row.itemName), row.optOut === undefined ? '' : row.optOut ? '1' : '0', esc(row.optOutType),
+  ];
+  for (const key of USER_KEYS) parts.push(row.user[key] ?? '');
+  return parts.join('\t');
+}
+
+export function decodeRow(line: string): NormalizedRow {
+  const p = line.split('\t');
+  const at = (i: number): string => p[i] as string;
+  const pos: Position = at(3) === 'r' ? { file: unesc(at(1)) ?? '', line: Number(at(2)), unit: 'record' } : { file: unesc(at(1)) ?? '', line: Number(at(2)) };
+  const user: UserHashes = {};
+  USER_KEYS.forEach((key, i) => {
+    const hash = at(14 + i);
+    if (hash !== '') user[key] = hash;
+  });
+  return {
+    seq: Number(at(0)),
+    pos,
+    orderId: unesc(at(4)),
+    eventTime: Number(at(5)),
+    currency: unesc(at(6)) ?? '',
+    value: unesc(at(7)),
+    price: unesc(at(8)),
+    quantity: at(9) === '' ? undefined : Number(at(9)),
+    productId: unesc(at(10)),
+    itemName: unesc(at(11)),
+    optOut: at(12) === '' ? undefined : at(12) === '1',
+    optOutType: unesc(at(13)),
+    user,
+  };
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NOW, runCli } from '../helpers/cli.js';
+
+/** An export above the size under which the main thread works alone, with quoted newlines and dirty rows. */
+function bigCsv(rows: number): string {
+  const lines = ['order_id,email,given_name,city,timestamp,currency,price,quantity,product_id,item_name'];
+  for (let i = 0; i < rows; i++) {
+    const order = `O-${(i * 7) % Math.floor(rows / 3)}`; // item rows of one order far apart
+    const name = i % 11 === 0 ? `"Multi\nline ""${i}"", name"` : `Name${i % 97}`;
+    const ts = i % 501 === 0 ? 'not a date' : `2026-11-${String(22 + (i % 5)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00:00Z`;
+    const currency = i % 777 === 0 ? 'XXX' : 'USD';
+    lines.push(`${order},User${i % 5000}@Example.com,${name},"City, ${i % 50}",${ts},${currency},${(i % 300) + 0.25},${(i % 4) + 1},SKU-${i % 900},"Item ${i % 40}"`);
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+describe('--threads N gives byte-identical output to --threads 1', () => {
+  it('for CSV (dry run, rejects, report) and NDJSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pinconv-threads-'));
+    const csv = join(dir, 'orders.csv');
+    writeFileSync(csv, bigCsv(100_000));
+    expect(readFileSync(csv).length).toBeGreaterThan(9 * 1024 * 1024);
+    const run = async (threads: string, file: string, tag: string) => {
+      const result = await runCli(['send', file, '--dry-run', '--now', NOW, '--quiet', '--threads', threads, '--max-open-orders', '5000',
+        '--rejects', join(dir, `${tag}.rejects`), '--report', join(dir, `${tag}.json`)], { timeoutMs: 120_000 });
+      const report = JSON.parse(readFileSync(join(dir, `${tag}.json`), 'utf8'));
+      delete report.seconds;
+      return { stdout: result.stdout, code: result.code, rejects: readFileSync(join(dir, `${tag}.rejects`), 'utf8'), report };
+    };
+    const one = await run('1', csv, 'csv1');
+    const two = await run('2', csv, 'csv2');
+    expect(one.code).toBe(3);
+    expect(one.stdout.length).toBeGreaterThan(1000);
+    expect(two.stdout).toBe(one.stdout);
+    expect(two.rejects).toBe(one.rejects);
+    expect(two.report).toEqual(one.report);
+    expect(one.report.rows.read).toBe(100_000);
+
+    const ndjson = join(dir, 'orders.ndjson');
+    writeFileSync(ndjson, one.stdout.split('\n').filter(Boolean).flatMap((l) => JSON.parse(l).data).map((e: { custom_data: { order_id: string; value: string; currency: string }; event_time: number }, i: number) =>
+      JSON.stringify({ order_id: e.custom_data.order_id, email: `u${i % 999}@example.com`, timestamp: e.event_time, currency: e.custom_data.currency, value: e.custom_data.value, padding: 'x'.repeat(400) })).join('\n'));
+    expect(readFileSync(ndjson).length).toBeGreaterThan(9 * 1024 * 1024);
+    const n1 = await run('1', ndjson, 'nd1');
+    const n2 = await run('3', ndjson, 'nd2');
+    expect(n1.stdout.length).toBeGreaterThan(1000);
+    expect(n2.stdout).toBe(n1.stdout);
+    expect(n2.report).toEqual(n1.report);
+  });
+});
