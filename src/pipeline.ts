@@ -76,7 +76,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   const grouper: Grouper =
     options.grouping === 'adjacent'
       ? new AdjacentGrouper()
-      : new SpillGrouper(new MemoryGrouper(), options.maxOpenOrders, eventRules, options.tempDir);
+      : new SpillGrouper(new MemoryGrouper(), options.maxOpenOrders, eventRules, options.threads, options.tempDir);
   const window = timeWindow(options.now, options.windowDays);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
 
@@ -127,18 +127,17 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       const out: EventItem[] = [];
       for (const item of batch) {
         report.rows.read++;
-        if (!item.ok) {
-          const { pos, reason, ...detail } = item.reject;
+        if (typeof item !== 'string') {
+          const { pos, reason, ...detail } = item;
           await report.reject(reason, [pos], detail);
           continue;
         }
-        const row = item.row;
-        const grouped = grouper.add(row);
-        if (grouped.reject) {
-          await report.reject(grouped.reject, [row.pos], {
+        const grouped = grouper.addEncoded(item);
+        if (grouped.reject && grouped.row) {
+          await report.reject(grouped.reject, [grouped.row.pos], {
             field: 'currency',
             message: REASONS[grouped.reject],
-            ...(row.orderId !== undefined ? { order_id: row.orderId } : {}),
+            ...(grouped.row.orderId !== undefined ? { order_id: grouped.row.orderId } : {}),
           });
         }
         if (grouped.done) for (const order of grouped.done) await finish(order, out);
@@ -148,11 +147,11 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       if (io.stopped?.()) break;
     }
     for await (const chunk of grouper.finish()) {
-      for (const { row, reason } of chunk.rejects ?? []) {
-        await report.reject(reason, [row.pos], {
+      for (const { pos, orderId, reason } of chunk.rejects ?? []) {
+        await report.reject(reason, [pos], {
           field: 'currency',
           message: REASONS[reason],
-          ...(row.orderId !== undefined ? { order_id: row.orderId } : {}),
+          ...(orderId !== undefined ? { order_id: orderId } : {}),
         });
       }
       const out: EventItem[] = [];

@@ -1,13 +1,18 @@
+import type { Position } from '../errors.js';
 import type { NormalizedRow } from '../rows/normalize-row.js';
+import { decodeRow } from './row-format.js';
 import { addToOrder, openOrder, type OrderState } from './order.js';
 import type { RejectReason } from './reasons.js';
 import type { Settled } from './settle.js';
 
 export type GroupResult = { reject?: RejectReason; done?: OrderState[] };
+/** The result of adding an encoded row; a rejected row comes back decoded, for its position. */
+export type EncodedResult = GroupResult & { row?: NormalizedRow };
 
 /** A row refused while orders were merged after a spill (its reject surfaces at the end). */
 export interface LateReject {
-  row: NormalizedRow;
+  pos: Position;
+  orderId: string | undefined;
   reason: RejectReason;
 }
 
@@ -21,6 +26,8 @@ export interface FinishedChunk {
 export interface Grouper {
   /** Adds a row; returns a reject for the row, and orders that are complete, if any. */
   add(row: NormalizedRow): GroupResult;
+  /** Adds a row encoded by events/row-format.ts. */
+  addEncoded(line: string): EncodedResult;
   /** The orders still open, once the input has ended, in the order of their first rows. */
   finish(): AsyncIterable<FinishedChunk>;
   /** Resolves when buffered spill writes allow more rows. */
@@ -50,6 +57,12 @@ export class AdjacentGrouper implements Grouper {
     if (current === undefined) return {};
     this.remember(current);
     return { done: [current] };
+  }
+
+  addEncoded(line: string): EncodedResult {
+    const row = decodeRow(line);
+    const result = this.add(row);
+    return result.reject ? { ...result, row } : result;
   }
 
   private remember(order: OrderState): void {
@@ -89,6 +102,12 @@ export class MemoryGrouper implements Grouper {
     }
     const reject = addToOrder(order, row);
     return reject ? { reject } : {};
+  }
+
+  addEncoded(line: string): EncodedResult {
+    const row = decodeRow(line);
+    const result = this.add(row);
+    return result.reject ? { ...result, row } : result;
   }
 
   /** Hands over every open order, in first-row order, and forgets them. */

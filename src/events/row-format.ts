@@ -55,3 +55,12 @@ export function decodeRow(line: string): NormalizedRow {
     user,
   };
 }
+
+/** The grouping key of an encoded row: "o" + its order_id, or undefined when it has none. */
+export function encodedOrderKey(line: string): string | undefined {
+  let at = 0;
+  for (let i = 0; i < 4; i++) at = line.indexOf('\t', at) + 1;
+  const end = line.indexOf('\t', at);
+  const id = line.slice(at, end);
+  return id === '\u0000' ? undefined : 'o' + (unesc(id) as string);
+}

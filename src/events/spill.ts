@@ -1,15 +1,17 @@
 import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutputError } from '../errors.js';
 import type { NormalizedRow } from '../rows/normalize-row.js';
-import type { FinishedChunk, GroupResult, Grouper, LateReject, MemoryGrouper } from './group.js';
-import { addToOrder, openOrder, type EventRules, type OrderState } from './order.js';
-import { decodeRow, encodeRow } from './row-format.js';
-import { decodeSettled, encodeSettled, settle, type Settled } from './settle.js';
+import type { EncodedResult, FinishedChunk, GroupResult, Grouper, LateReject, MemoryGrouper } from './group.js';
+import { Worker } from 'node:worker_threads';
+import type { EventRules } from './order.js';
+import { settlePartition } from './partition.js';
+import { encodedOrderKey, encodeRow } from './row-format.js';
+import { decodeSettled, type Settled } from './settle.js';
 
 /**
  * Number of disk partitions once open orders exceed the memory bound. Each partition is grouped
@@ -98,10 +100,21 @@ class SpillFile {
       this.failed = error;
     });
   }
+  /** Lines gather here and go to the stream in blocks: one write call per block, not per line. */
+  private pending = '';
+
   /** Returns a promise only when the caller must wait for the disk. */
   write(line: string): Promise<void> | undefined {
     if (this.failed) throw spillError(this.failed);
-    if (this.out.write(line + '\n') || this.draining) return this.draining;
+    this.pending += line + '\n';
+    if (this.pending.length < WRITE_BUFFER) return this.draining;
+    return this.flush();
+  }
+
+  private flush(): Promise<void> | undefined {
+    const block = this.pending;
+    this.pending = '';
+    if (block === '' || this.out.write(block) || this.draining) return this.draining;
     this.draining = once(this.out, 'drain').then(
       () => {
         this.draining = undefined;
@@ -112,10 +125,12 @@ class SpillFile {
     );
     return this.draining;
   }
+
   destroy(): void {
     this.out.destroy();
   }
   async end(): Promise<void> {
+    this.flush();
     this.out.end();
     await once(this.out, 'finish').catch(() => undefined);
     if (this.failed) throw spillError(this.failed);
@@ -147,11 +162,13 @@ export class SpillGrouper implements Grouper {
   private pendingWrite: Promise<void> | undefined;
 
   private readonly rules: EventRules;
+  private readonly threads: number;
 
-  constructor(memory: MemoryGrouper, maxOpenOrders: number, rules: EventRules, tempRoot?: string) {
+  constructor(memory: MemoryGrouper, maxOpenOrders: number, rules: EventRules, threads: number, tempRoot?: string) {
     this.memory = memory;
     this.maxOpenOrders = maxOpenOrders;
     this.rules = rules;
+    this.threads = threads;
     this.tempRoot = tempRoot;
   }
 
@@ -168,6 +185,19 @@ export class SpillGrouper implements Grouper {
     this.write(this.memory.keyOf(row), 'R' + encodeRow(row));
     return {};
   }
+
+  addEncoded(line: string): EncodedResult {
+    if (this.partitions === undefined) {
+      const result = this.memory.addEncoded(line);
+      if (this.memory.size > this.maxOpenOrders) this.startSpill();
+      return result;
+    }
+    // Spilled: the line goes to its partition as it came, never decoded here.
+    this.write(encodedOrderKey(line) ?? `\u0000${this.anonymous++}`, 'R' + line);
+    return {};
+  }
+
+  private anonymous = 0;
 
   /** Waits for the disk when a partition's buffer is full: the reader slows down instead of memory growing. */
   async backpressure(): Promise<void> {
@@ -210,42 +240,12 @@ export class SpillGrouper implements Grouper {
     }
     const dir = this.dir as string;
     for (const file of this.partitions) await file.end();
-    // Group each partition alone, and write its orders sorted by first row as a run.
-    const runs: string[] = [];
-    const lateRejects: LateReject[] = [];
-    for (const file of this.partitions) {
-      const orders = new Map<string, OrderState>();
-      let anonymous = 0;
-      // A partition is 1/SPILL_PARTITIONS of the input: read whole, its lines parsed one by one.
-      const text = await readFile(file.path, 'utf8');
-      for (let start = 0, end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
-        const line = text.slice(start, end);
-        if (line.charCodeAt(0) === 0x53) {
-          const state = JSON.parse(line.slice(1)) as OrderState;
-          orders.set(state.orderId === undefined ? `a${anonymous++}` : `o${state.orderId}`, state);
-          continue;
-        }
-        const row = decodeRow(line.slice(1));
-        const key = row.orderId === undefined ? `a${anonymous++}` : `o${row.orderId}`;
-        const order = orders.get(key);
-        if (order === undefined) orders.set(key, openOrder(row));
-        else {
-          const reason = addToOrder(order, row);
-          if (reason) lateRejects.push({ row, reason });
-        }
-      }
-      await rm(file.path, { force: true });
-      // Every order of this partition is complete: settle it here, so the merge only copies text.
-      const sorted = [...orders.values()].sort((a, b) => a.firstSeq - b.firstSeq);
-      orders.clear();
-      const run = new SpillFile(join(dir, `${runs.length}.run`));
-      for (const order of sorted) {
-        const wait = run.write(encodeSettled(settle(order, this.rules)));
-        if (wait) await wait;
-      }
-      await run.end();
-      runs.push(run.path);
-    }
+    // Group and settle each partition alone (in worker threads with --threads > 1); each leaves a
+    // run of settled orders sorted by first row, and the runs are merged below.
+    const jobs = this.partitions.map((file, i) => ({ path: file.path, runPath: join(dir, `${i}.run`) }));
+    const perPartition = await settleAll(jobs, this.rules, this.threads);
+    const lateRejects: LateReject[] = perPartition.flat();
+    const runs = jobs.map((job) => job.runPath);
     this.partitions = [];
     if (lateRejects.length > 0) yield { rejects: lateRejects };
     yield* mergeRuns(runs);
@@ -260,6 +260,38 @@ export class SpillGrouper implements Grouper {
     await rm(dir, { recursive: true, force: true });
     liveDirs.delete(dir);
   }
+}
+
+/** Settles every partition, in worker threads when there are several; results in partition order. */
+async function settleAll(jobs: Array<{ path: string; runPath: string }>, rules: EventRules, threads: number): Promise<LateReject[][]> {
+  if (threads <= 1) return jobs.map((job) => settlePartition(job.path, job.runPath, rules));
+  const workers = Array.from({ length: Math.min(threads, jobs.length) }, () => new Worker(new URL('./partition-worker.js', import.meta.url), { workerData: rules }));
+  const results: LateReject[][] = new Array(jobs.length);
+  let next = 0;
+  try {
+    await Promise.all(
+      workers.map(async (worker) => {
+        while (next < jobs.length) {
+          const id = next++;
+          const job = jobs[id] as { path: string; runPath: string };
+          const answer = await new Promise<{ rejects?: LateReject[]; error?: string }>((resolve, reject) => {
+            const onError = (error: Error): void => reject(error);
+            worker.once('error', onError);
+            worker.once('message', (message: { rejects?: LateReject[]; error?: string }) => {
+              worker.off('error', onError);
+              resolve(message);
+            });
+            worker.postMessage({ id, ...job });
+          });
+          if (answer.error !== undefined) throw new OutputError(`cannot settle a spill partition (${answer.error}); set --temp-dir to a disk with room`);
+          results[id] = answer.rejects ?? [];
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
 }
 
 /** k-way merge of runs sorted by firstSeq; first-row sequence numbers are unique. */

@@ -3,10 +3,14 @@ import type { Position } from '../errors.js';
 import { describeCsvError } from '../input/csv.js';
 import type { Delimiter } from '../input/detect.js';
 import { ColumnResolver, FIELDS, FIELD_INDEX, type Field } from './columns.js';
-import { RowNormalizer, type Cell, type InvalidFieldCounts, type NormalizedRow, type RowReject, type RowRules } from './normalize-row.js';
+import { encodeRow } from '../events/row-format.js';
+import { RowNormalizer, type Cell, type InvalidFieldCounts, type RowReject, type RowRules } from './normalize-row.js';
 
-/** A row after the field rules, or the reject it became. */
-export type RowItem = { ok: true; row: NormalizedRow } | { ok: false; reject: RowReject };
+/**
+ * A row after the field rules, encoded as a line (events/row-format.ts), or the reject it became.
+ * Lines cross from worker threads as plain strings, which copy far cheaper than objects.
+ */
+export type RowItem = string | RowReject;
 
 /** Sequence numbers order rows across chunks: chunk index × 2^21 + record index within the chunk. */
 const SEQ_PER_CHUNK = 2 ** 21;
@@ -103,7 +107,7 @@ export class ChunkProcessor {
       const pos: Position = { file, line: recordLine };
       const seq = index * SEQ_PER_CHUNK + k++;
       if (fields.length > this.width) {
-        items.push({ ok: false, reject: { pos, reason: 'BAD_ROW', message: `the record has ${fields.length} fields, the header ${this.width}` } });
+        items.push({ pos, reason: 'BAD_ROW', message: `the record has ${fields.length} fields, the header ${this.width}` });
         continue;
       }
       const cells: Cell[] = new Array(FIELDS.length);
@@ -138,22 +142,22 @@ export class ChunkProcessor {
       const pos: Position = { file, line: recordLine };
       const seq = index * SEQ_PER_CHUNK + k++;
       const cells = objectCells(value, this.resolver);
-      if (cells === undefined) items.push({ ok: false, reject: { pos, reason: 'BAD_ROW', message: 'the record is not a JSON object' } });
+      if (cells === undefined) items.push({ pos, reason: 'BAD_ROW', message: 'the record is not a JSON object' });
       else this.push(cells, seq, pos, items);
     }
   }
 
   private push(cells: Cell[], seq: number, pos: Position, items: RowItem[]): void {
     const result = this.normalizer.normalize(cells, seq, pos);
-    items.push(result.ok ? { ok: true, row: result.row } : { ok: false, reject: result.reject });
+    items.push(result.ok ? encodeRow(result.row) : result.reject);
   }
 
   /** Normalises a JSON record read elsewhere (JSON arrays are parsed in the main thread). */
   object(value: unknown, seq: number, pos: Position): RowItem {
     const cells = objectCells(value, this.resolver);
-    if (cells === undefined) return { ok: false, reject: { pos, reason: 'BAD_ROW', message: 'the record is not a JSON object' } };
+    if (cells === undefined) return { pos, reason: 'BAD_ROW', message: 'the record is not a JSON object' };
     const result = this.normalizer.normalize(cells, seq, pos);
-    return result.ok ? { ok: true, row: result.row } : { ok: false, reject: result.reject };
+    return result.ok ? encodeRow(result.row) : result.reject;
   }
 
   get invalidCounts(): InvalidFieldCounts {
