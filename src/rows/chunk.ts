@@ -1,6 +1,7 @@
 import { parse, type CsvError } from 'csv-parse/sync';
 import type { Position } from '../errors.js';
 import { describeCsvError } from '../input/csv.js';
+import { parseCsvFast } from '../input/csv-fast.js';
 import type { Delimiter } from '../input/detect.js';
 import { ColumnResolver, FIELDS, FIELD_INDEX, type Field } from './columns.js';
 import { encodeRow } from '../events/row-format.js';
@@ -78,9 +79,9 @@ export class ChunkProcessor {
 
   private csv(bytes: Buffer, startLine: number, index: number, skipHeader: boolean, items: RowItem[]): void {
     const { file, columnFields, maxRecordBytes } = this.config;
-    let records: string[][];
+    let records = parseCsvFast(bytes.toString('utf8'), this.config.delimiter, maxRecordBytes / 4);
     try {
-      records = parse(bytes, { delimiter: this.config.delimiter, relax_column_count: true, max_record_size: maxRecordBytes }) as string[][];
+      records ??= parse(bytes, { delimiter: this.config.delimiter, relax_column_count: true, max_record_size: maxRecordBytes }) as string[][];
     } catch (caught) {
       const csvError = caught as CsvError & { lines?: number };
       throw { message: describeCsvError(csvError, maxRecordBytes), line: startLine + (typeof csvError.lines === 'number' ? csvError.lines - 1 : 0) };

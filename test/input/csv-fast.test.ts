@@ -1,0 +1,61 @@
+import fc from 'fast-check';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { parseCsvFast } from '../../src/input/csv-fast.js';
+
+const reference = (text: string, delimiter: string): string[][] | Error => {
+  try {
+    return parse(text, { delimiter, relax_column_count: true, max_record_size: 1 << 20 }) as string[][];
+  } catch (error) {
+    return error as Error;
+  }
+};
+
+// Field text drawn from the characters that matter to CSV, plus some ordinary and non-ASCII ones.
+const fieldChar = fc.constantFrom('a', 'B', '1', ' ', ',', ';', '\t', '|', '"', '\n', '\r', 'é', '漢', '😀');
+const rawField = fc.array(fieldChar, { maxLength: 8 }).map((cs) => cs.join(''));
+
+function quote(field: string, delimiter: string, always: boolean): string {
+  return always || /[",;\t|\r\n]/.test(field) || field.includes(delimiter) ? `"${field.replace(/"/g, '""')}"` : field;
+}
+
+describe('parseCsvFast', () => {
+  it('gives csv-parse\'s records for well-formed CSV (LF or CRLF, any delimiter, quoting)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.tuple(rawField, fc.boolean()), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(',', ';', '\t', '|'),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        (rows, delimiter, eol, trailing) => {
+          const text = rows.map((r) => r.map(([f, q]) => quote(f, delimiter, q)).join(delimiter)).join(eol) + (trailing ? eol : '');
+          const fast = parseCsvFast(text, delimiter, 1 << 18);
+          if (fast === undefined) return; // handed to csv-parse: nothing to compare
+          expect(fast).toEqual(reference(text, delimiter));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never returns records where csv-parse fails, on arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.array(fieldChar, { maxLength: 40 }).map((cs) => cs.join('')), fc.constantFrom(',', ';'), (text, delimiter) => {
+        const fast = parseCsvFast(text, delimiter, 1 << 18);
+        const ref = reference(text, delimiter);
+        if (fast !== undefined) expect(fast).toEqual(ref);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('takes the fast path on ordinary exports and gives up on oddities', () => {
+    expect(parseCsvFast('a,b\r\n"x,""y""",2\r\n', ',', 1000)).toEqual([['a', 'b'], ['x,"y"', '2']]);
+    expect(parseCsvFast('a,b\n1,\n', ',', 1000)).toEqual([['a', 'b'], ['1', '']]);
+    expect(parseCsvFast('a,b"c\n', ',', 1000)).toBeUndefined();
+    expect(parseCsvFast('"a"b\n', ',', 1000)).toBeUndefined();
+    expect(parseCsvFast('"open\n', ',', 1000)).toBeUndefined();
+    expect(parseCsvFast('a\rb\n', ',', 1000)).toBeUndefined();
+    expect(parseCsvFast('a,b\n', ',', 2)).toBeUndefined();
+  });
+});
