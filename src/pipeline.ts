@@ -146,6 +146,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       await grouper.backpressure?.();
       if (io.stopped?.()) break;
     }
+    report.phase = 'grouping';
     for await (const chunk of grouper.finish()) {
       for (const { pos, orderId, reason } of chunk.rejects ?? []) {
         await report.reject(reason, [pos], {

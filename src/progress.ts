@@ -17,6 +17,12 @@ export function startProgress(report: Report, stream: NodeJS.WriteStream = proce
   const render = (): string => {
     const seconds = Math.max((Date.now() - started) / 1000, 0.001);
     const rows = report.rows.read;
+    if (report.phase === 'grouping') {
+      // Input read: orders are being put together (and merged back from disk after a spill).
+      let text = `${rows.toLocaleString('en-US')} rows read; grouping orders: ${report.events.built.toLocaleString('en-US')} events built`;
+      if (report.events.sent > 0) text += `, ${report.events.sent.toLocaleString('en-US')} sent`;
+      return text;
+    }
     const bytes = report.input.bytes;
     let text = `${rows.toLocaleString('en-US')} rows, ${Math.round(rows / seconds).toLocaleString('en-US')} rows/s, ${mb(bytes / seconds)} MB/s`;
     const size = report.input.size;

@@ -30,8 +30,11 @@ export class Report {
   unknownColumns: string[] = [];
   /** Bytes read from the raw inputs, and their total size when every input is a regular file. */
   input: { bytes: number; size: number | undefined } = { bytes: 0, size: undefined };
+  /** What the run is doing, for the progress line. */
+  phase: 'reading' | 'grouping' = 'reading';
   files: Array<{ path: string; rows: number; bytes: number; sha256: string }> = [];
   private rejectsOut: WriteStream | undefined;
+  private rejectsPath: string | undefined;
   private rejectsError: Error | undefined;
 
   async openRejects(path: string | undefined): Promise<void> {
@@ -44,6 +47,7 @@ export class Report {
       throw new OutputError(`--rejects ${path}: cannot write (${error.code ?? 'error'})`);
     });
     this.rejectsOut = out;
+    this.rejectsPath = path;
   }
 
   /** Counts rejected rows and writes their lines; resolves when the rejects file can take more. */
@@ -121,7 +125,10 @@ export class Report {
       );
     }
     const reasons = Object.entries(this.rejects);
-    if (reasons.length > 0) lines.push(`  rejects:  ${reasons.map(([r, n]) => `${r} ${n}`).join(', ')}`);
+    if (reasons.length > 0) {
+      lines.push(`  rejects:  ${reasons.map(([r, n]) => `${r} ${n}`).join(', ')}`);
+      lines.push(this.rejectsPath ? `  each reject is a line of ${this.rejectsPath}` : '  --rejects FILE lists each rejected row with its position and reason');
+    }
     const invalid = Object.entries(this.invalidFields);
     if (invalid.length > 0) lines.push(`  dropped invalid values: ${invalid.map(([f, n]) => `${f} ${n}`).join(', ')}`);
     if (this.unknownColumns.length > 0) lines.push(`  ignored columns: ${this.unknownColumns.join(', ')}`);
