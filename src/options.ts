@@ -157,7 +157,7 @@ const common = {
   rejects: z.string().min(1).optional(),
   rejectsValues: z.boolean().default(false),
   maxRecordBytes: intOption('max-record-bytes', 1024, 256 * 1024 * 1024).default(1024 * 1024),
-  maxOpenOrders: intOption('max-open-orders', 1, 100_000_000).default(50_000),
+  maxOpenOrders: intOption('max-open-orders', 1, 100_000_000).default(20_000),
   tempDir: z.string().min(1).optional(),
   threads: intOption('threads', 1, 64).optional(),
 };

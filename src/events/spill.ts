@@ -15,9 +15,9 @@ import { decodeSettled, type Settled } from './settle.js';
 
 /**
  * Number of disk partitions once open orders exceed the memory bound. Each partition is grouped
- * in memory on its own, so at 10M single-row orders one holds ~40k orders.
+ * in memory on its own, so at 10M single-row orders one holds ~20k orders.
  */
-export const SPILL_PARTITIONS = 256;
+export const SPILL_PARTITIONS = 512;
 const WRITE_BUFFER = 64 * 1024;
 
 
@@ -85,7 +85,7 @@ class LineReader {
   }
 }
 
-// 256 runs are read at once in the merge: 64 KiB each keeps that to 16 MiB.
+// SPILL_PARTITIONS runs are read at once in the merge: 64 KiB each keeps that to 32 MiB.
 const READ_BLOCK = 64 * 1024;
 
 class SpillFile {
@@ -268,8 +268,8 @@ async function settleAll(jobs: Array<{ path: string; runPath: string }>, rules: 
   if (threads <= 1) return jobs.map((job) => settlePartition(job.path, job.runPath, rules));
   const workers = Array.from({ length: Math.min(threads, jobs.length) }, () => new Worker(new URL('./partition-worker.js', import.meta.url), {
       workerData: rules,
-      // A partition is 1/256 of the input; a cap makes the worker collect garbage instead of growing.
-      resourceLimits: { maxOldGenerationSizeMb: 384 },
+      // A partition is 1/SPILL_PARTITIONS of the input; a cap makes the worker collect garbage instead of growing.
+      resourceLimits: { maxOldGenerationSizeMb: 192 },
     }));
   const results: LateReject[][] = new Array(jobs.length);
   let next = 0;
