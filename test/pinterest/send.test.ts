@@ -183,6 +183,20 @@ describe('pinconv send against the sandbox', () => {
     expect(new Set(ids).size).toBe(10_000);
   });
 
+  it('--test sends with ?test=true (validated, nothing recorded) and --limit sends only the first N events', async () => {
+    const dir = workDir();
+    const file = join(dir, 'orders.csv');
+    writeFileSync(file, exportOf(50));
+    const record = join(dir, 'arrived.ndjson');
+    const s = await sandbox({ record });
+    const result = await runCli(sendArgs(file, s.url, dir, ['--test', '--limit', '10']), { env: { PINTEREST_ACCESS_TOKEN: TOKEN } });
+    expect(result.code).toBe(0);
+    expect(s.stats.testRequests).toBe(1);
+    expect(recorded(record)).toHaveLength(0);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(report.events).toMatchObject({ built: 10, sent: 10, processed: 10, excludedByLimit: 40 });
+  });
+
   it('refuses a checkpoint written for another input', async () => {
     const dir = workDir();
     const file = join(dir, 'orders.csv');
