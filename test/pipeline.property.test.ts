@@ -51,6 +51,7 @@ describe('generated rows', () => {
         if (last) bodies.push(batchBody(last.events));
         for (const body of bodies) expect(schemaErrors(JSON.parse(body))).toBe('');
         for (const e of events) {
+          expect(e.json).toBe(JSON.stringify(e.event)); // the fast serialiser matches JSON.stringify
           for (const hashes of Object.values(e.event.user_data)) for (const h of hashes) expect(h).toMatch(/^[0-9a-f]{64}$/);
           expect(e.event.custom_data.value).toMatch(/^\d+(\.\d*[1-9])?$/);
         }

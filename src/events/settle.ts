@@ -1,6 +1,6 @@
 import type { Position } from '../errors.js';
 import type { ConversionEvent } from '../pinterest/contract.js';
-import { buildEvent, type EventRules, type OrderState } from './order.js';
+import { buildEvent, serializeEvent, type EventRules, type OrderState } from './order.js';
 
 /** A complete order turned into its outcome: a serialised event, or the reason it was refused. */
 export interface Settled {
@@ -17,7 +17,7 @@ export function settle(order: OrderState, rules: EventRules): Settled {
     positions: order.positions,
     orderId: order.orderId,
     outcome: built.ok
-      ? { ok: true, eventTime: built.event.event_time, json: JSON.stringify(built.event), event: built.event }
+      ? { ok: true, eventTime: built.event.event_time, json: serializeEvent(built.event), event: built.event }
       : { ok: false, reason: built.reason },
   };
 }

@@ -22,6 +22,7 @@ describe('one event per order', () => {
       { id: 'S3', item_price: '0.2', quantity: 1 },
     ]);
     expect(b?.custom_data.value).toBe('0.3'); // never 0.30000000000000004
+    for (const e of events) expect(e.json).toBe(JSON.stringify(e.event));
     expect(report.rows).toEqual({ read: 4, inEvents: 4, rejected: 0, excluded: 0 });
   });
 
@@ -88,6 +89,7 @@ describe('one event per order', () => {
     expect(events[0]?.event.custom_data.opt_out_type).toBe('LDP');
     expect(events[1]?.event.opt_out).toBe(false);
     expect(events[1]?.event.custom_data.opt_out_type).toBe('LDP');
+    for (const e of events) expect(e.json).toBe(JSON.stringify(e.event));
   });
 
   it('--grouping adjacent streams and rejects rows of orders that already ended', async () => {
