@@ -20,13 +20,18 @@ import { SpillGrouper } from './events/spill.js';
 export class EventItem {
   /** The event serialised once, as it goes into request bodies. */
   readonly json: string;
-  readonly positions: Position[];
+  private readonly source: Position[] | Settled;
   private parsed: ConversionEvent | undefined;
 
-  constructor(json: string, positions: Position[], event?: ConversionEvent) {
+  constructor(json: string, positions: Position[] | Settled, event?: ConversionEvent) {
     this.json = json;
-    this.positions = positions;
+    this.source = positions;
     this.parsed = event;
+  }
+
+  /** The input rows of the event (parsed on demand for events read back from a spill). */
+  get positions(): Position[] {
+    return Array.isArray(this.source) ? this.source : this.source.positions;
   }
 
   /** event_id without parsing: pinconv writes it as a 64-hex string right after "event_id". */
@@ -82,33 +87,35 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
 
   /** Counts a settled order: a reject, excluded by the window or --limit, or an event to pass on. */
   const take = async (settled: Settled, out: EventItem[]): Promise<void> => {
-    const { outcome, positions, orderId } = settled;
+    const { outcome, rows } = settled;
     if (!outcome.ok) {
-      await report.reject(outcome.reason, positions, {
+      const orderId = settled.orderId;
+      await report.reject(outcome.reason, settled.positions, {
         message: REASONS[outcome.reason],
         ...(orderId !== undefined ? { order_id: orderId } : {}),
       });
       return;
     }
     if (!inWindow(outcome.eventTime, window)) {
-      report.rows.excluded += positions.length;
+      report.rows.excluded += rows;
       report.events.excluded++;
       report.events.excludedByWindow++;
       return;
     }
     if (report.events.built >= limit) {
-      report.rows.excluded += positions.length;
+      report.rows.excluded += rows;
       report.events.excluded++;
       report.events.excludedByLimit++;
       return;
     }
     if (Batcher.soloBytes(outcome.json) > MAX_BATCH_BYTES) {
-      await report.reject('EVENT_TOO_LARGE', positions, { message: REASONS.EVENT_TOO_LARGE, ...(orderId !== undefined ? { order_id: orderId } : {}) });
+      const orderId = settled.orderId;
+      await report.reject('EVENT_TOO_LARGE', settled.positions, { message: REASONS.EVENT_TOO_LARGE, ...(orderId !== undefined ? { order_id: orderId } : {}) });
       return;
     }
     report.events.built++;
-    report.rows.inEvents += positions.length;
-    out.push(new EventItem(outcome.json, positions, outcome.event));
+    report.rows.inEvents += rows;
+    out.push(new EventItem(outcome.json, settled, outcome.event));
   };
   const finish = (order: OrderState, out: EventItem[]): Promise<void> => take(settle(order, eventRules), out);
 
@@ -147,6 +154,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       if (io.stopped?.()) break;
     }
     report.phase = 'grouping';
+    report.readSeconds = Math.round((Date.now() - report.startedAt) / 100) / 10;
     for await (const chunk of grouper.finish()) {
       for (const { pos, orderId, reason } of chunk.rejects ?? []) {
         await report.reject(reason, [pos], {

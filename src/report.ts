@@ -32,6 +32,8 @@ export class Report {
   input: { bytes: number; size: number | undefined } = { bytes: 0, size: undefined };
   /** What the run is doing, for the progress line. */
   phase: 'reading' | 'grouping' = 'reading';
+  /** Seconds from the start until the whole input was read. */
+  readSeconds: number | undefined;
   files: Array<{ path: string; rows: number; bytes: number; sha256: string }> = [];
   private rejectsOut: WriteStream | undefined;
   private rejectsPath: string | undefined;
@@ -107,6 +109,7 @@ export class Report {
       bytesRead: this.input.bytes,
       files: this.files.map((f) => ({ ...f })),
       seconds: Math.round((Date.now() - this.startedAt) / 100) / 10,
+      ...(this.readSeconds !== undefined ? { readSeconds: this.readSeconds } : {}),
     };
   }
 

@@ -38,12 +38,12 @@ export class Batcher<T> {
   }
 
   add(json: string, item: T): Batch<T> | undefined {
-    const size = Buffer.byteLength(json) + (this.events.length > 0 ? 1 : 0);
+    const length = Buffer.byteLength(json);
     let full: Batch<T> | undefined;
-    if (this.events.length > 0 && (this.events.length >= this.maxEvents || this.bytes + size > this.maxBytes)) {
+    if (this.events.length > 0 && (this.events.length >= this.maxEvents || this.bytes + length + 1 > this.maxBytes)) {
       full = this.flush();
     }
-    this.bytes += Buffer.byteLength(json) + (this.events.length > 0 ? 1 : 0);
+    this.bytes += length + (this.events.length > 0 ? 1 : 0);
     this.events.push(json);
     this.items.push(item);
     return full;

@@ -2,30 +2,65 @@ import type { Position } from '../errors.js';
 import type { ConversionEvent } from '../pinterest/contract.js';
 import { buildEvent, serializeEvent, type EventRules, type OrderState } from './order.js';
 
-/** A complete order turned into its outcome: a serialised event, or the reason it was refused. */
-export interface Settled {
-  firstSeq: number;
-  positions: Position[];
-  orderId: string | undefined;
-  outcome: { ok: true; eventTime: number; json: string; event?: ConversionEvent } | { ok: false; reason: 'NO_IDENTIFIER' | 'NO_VALUE' };
+export type Outcome =
+  | { ok: true; eventTime: number; json: string; event?: ConversionEvent }
+  | { ok: false; reason: 'NO_IDENTIFIER' | 'NO_VALUE' };
+
+/**
+ * A complete order turned into its outcome: a serialised event, or the reason it was refused.
+ * Read back from a spill run, its positions and order id stay text until someone asks for them:
+ * most events never need them.
+ */
+export class Settled {
+  readonly firstSeq: number;
+  readonly rows: number;
+  readonly outcome: Outcome;
+  private positionsValue: Position[] | undefined;
+  private readonly positionsText: string;
+  private orderIdValue: string | undefined;
+  private readonly orderIdText: string;
+
+  constructor(firstSeq: number, rows: number, outcome: Outcome, positions: Position[] | string, orderId: string | undefined | { text: string }) {
+    this.firstSeq = firstSeq;
+    this.rows = rows;
+    this.outcome = outcome;
+    if (typeof positions === 'string') {
+      this.positionsText = positions;
+    } else {
+      this.positionsValue = positions;
+      this.positionsText = '';
+    }
+    if (typeof orderId === 'object') {
+      this.orderIdText = orderId.text;
+    } else {
+      this.orderIdValue = orderId;
+      this.orderIdText = '';
+    }
+  }
+
+  get positions(): Position[] {
+    this.positionsValue ??= JSON.parse(this.positionsText) as Position[];
+    return this.positionsValue;
+  }
+
+  get orderId(): string | undefined {
+    if (this.orderIdValue === undefined && this.orderIdText !== '') this.orderIdValue = JSON.parse(this.orderIdText) as string;
+    return this.orderIdValue;
+  }
 }
 
 export function settle(order: OrderState, rules: EventRules): Settled {
   const built = buildEvent(order, rules);
-  return {
-    firstSeq: order.firstSeq,
-    positions: order.positions,
-    orderId: order.orderId,
-    outcome: built.ok
-      ? { ok: true, eventTime: built.event.event_time, json: serializeEvent(built.event), event: built.event }
-      : { ok: false, reason: built.reason },
-  };
+  const outcome: Outcome = built.ok
+    ? { ok: true, eventTime: built.event.event_time, json: serializeEvent(built.event), event: built.event }
+    : { ok: false, reason: built.reason };
+  return new Settled(order.firstSeq, order.positions.length, outcome, order.positions, order.orderId);
 }
 
-// A run line: seq, outcome, event time or reason, positions, order id, event JSON. JSON.stringify never
-// leaves a raw tab or newline in its output, so tabs separate the fields safely.
+// A run line: seq, rows, positions, order id, outcome, event time or reason, event JSON. JSON.stringify
+// never leaves a raw tab or newline in its output, so tabs separate the fields safely.
 export function encodeSettled(s: Settled): string {
-  const head = `${s.firstSeq}\t${JSON.stringify(s.positions)}\t${s.orderId === undefined ? '' : JSON.stringify(s.orderId)}`;
+  const head = `${s.firstSeq}\t${s.rows}\t${JSON.stringify(s.positions)}\t${s.orderId === undefined ? '' : JSON.stringify(s.orderId)}`;
   return s.outcome.ok ? `${head}\t1\t${s.outcome.eventTime}\t${s.outcome.json}` : `${head}\t0\t${s.outcome.reason}`;
 }
 
@@ -35,14 +70,10 @@ export function decodeSettled(line: string): Settled {
   const t3 = line.indexOf('\t', t2 + 1);
   const t4 = line.indexOf('\t', t3 + 1);
   const t5 = line.indexOf('\t', t4 + 1);
-  const orderText = line.slice(t2 + 1, t3);
-  const base = {
-    firstSeq: Number(line.slice(0, t1)),
-    positions: JSON.parse(line.slice(t1 + 1, t2)) as Position[],
-    orderId: orderText === '' ? undefined : (JSON.parse(orderText) as string),
-  };
-  if (line.charCodeAt(t3 + 1) === 0x31) {
-    return { ...base, outcome: { ok: true, eventTime: Number(line.slice(t4 + 1, t5)), json: line.slice(t5 + 1) } };
-  }
-  return { ...base, outcome: { ok: false, reason: line.slice(t4 + 1) as 'NO_IDENTIFIER' | 'NO_VALUE' } };
+  const t6 = line.indexOf('\t', t5 + 1);
+  const outcome: Outcome =
+    line.charCodeAt(t4 + 1) === 0x31
+      ? { ok: true, eventTime: Number(line.slice(t5 + 1, t6)), json: line.slice(t6 + 1) }
+      : { ok: false, reason: line.slice(t5 + 1) as 'NO_IDENTIFIER' | 'NO_VALUE' };
+  return new Settled(Number(line.slice(0, t1)), Number(line.slice(t1 + 1, t2)), outcome, line.slice(t2 + 1, t3), { text: line.slice(t3 + 1, t4) });
 }
