@@ -1,8 +1,5 @@
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
-import { parse, type CsvError } from 'csv-parse';
+import type { CsvError } from 'csv-parse';
 import { InputError, type Position } from '../errors.js';
-import type { Delimiter } from './detect.js';
 
 // csv-parse's own messages quote field values, which may be personal data; ours name the line only.
 export function describeCsvError(error: CsvError, maxRecordBytes: number): string {
