@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { formatPosition, type Position } from './errors.js';
+import type { Position } from './errors.js';
 import { Batcher, MAX_BATCH_BYTES } from './events/batch.js';
 import { AdjacentGrouper, MemoryGrouper, type Grouper } from './events/group.js';
 import type { OrderState } from './events/order.js';
@@ -174,4 +174,3 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   }
 }
 
-export { formatPosition };

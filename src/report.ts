@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { OutputError, formatPosition, type Position } from './errors.js';
+import { OutputError, type Position } from './errors.js';
 import type { RejectReason } from './events/reasons.js';
 import type { Field, ColumnResolver } from './rows/columns.js';
 import type { InvalidFieldCounts } from './rows/normalize-row.js';
@@ -92,10 +92,6 @@ export class Report {
     this.unknownColumns = [...resolver.unknown].map((name) => (name.includes('@') ? '(a name with "@", not shown)' : name));
   }
 
-  get rejectedTotal(): number {
-    return this.rows.rejected;
-  }
-
   /** The JSON written by --report. */
   toJSON(): Record<string, unknown> {
     return {
@@ -144,4 +140,3 @@ function rate(count: number, seconds: number): string {
   return seconds > 0 ? Math.round(count / seconds).toLocaleString('en-US') : '-';
 }
 
-export { formatPosition };

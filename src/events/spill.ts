@@ -173,10 +173,6 @@ export class SpillGrouper implements Grouper {
     this.tempRoot = tempRoot;
   }
 
-  get spilled(): boolean {
-    return this.partitions !== undefined;
-  }
-
   add(row: NormalizedRow): GroupResult {
     if (this.partitions === undefined) {
       const result = this.memory.add(row);
