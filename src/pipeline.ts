@@ -150,7 +150,6 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
         if (grouped.done) for (const order of grouped.done) await finish(order, out);
       }
       if (out.length > 0) yield out;
-      await grouper.backpressure?.();
       if (io.stopped?.()) break;
     }
     report.phase = 'grouping';

@@ -30,8 +30,6 @@ export interface Grouper {
   addEncoded(line: string): EncodedResult;
   /** The orders still open, once the input has ended, in the order of their first rows. */
   finish(): AsyncIterable<FinishedChunk>;
-  /** Resolves when buffered spill writes allow more rows. */
-  backpressure?(): Promise<void>;
   /** Removes temporary files, if any; safe to call more than once. */
   close?(): Promise<void>;
 }

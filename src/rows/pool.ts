@@ -37,7 +37,7 @@ export class WorkerRunner implements ChunkRunner {
   constructor(config: ChunkConfig, threads: number) {
     this.workers = Array.from({ length: threads }, () => {
       // A worker holds two chunks of about 1 MiB at most; the cap makes it collect garbage instead of growing.
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: config, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 48 } });
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: config, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 24 } });
       worker.on('message', (message: { id: number; result: ChunkResult }) => {
         const waiter = this.pending.get(message.id);
         this.pending.delete(message.id);
