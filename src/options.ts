@@ -38,6 +38,8 @@ export interface PipelineOptions {
   threads: number;
   /** Whether a maid alone identifies a buyer (always for the API; for the CSV only with the maid column). */
   maidIdentifies: boolean;
+  /** Whether an email identifies a buyer (always for the API; for the CSV only with the email column). */
+  emailIdentifies: boolean;
 }
 
 export interface SendOptions extends PipelineOptions {
@@ -202,6 +204,7 @@ function resolveCommon(raw: Raw, defaultWindowDays: number, clock: () => number)
     tempDir: o.tempDir,
     threads: o.threads ?? availableParallelism(),
     maidIdentifies: true,
+    emailIdentifies: true,
   };
 }
 
@@ -334,5 +337,6 @@ export function resolveCsvOptions(raw: Raw, clock: () => number = Date.now): Csv
     maxBytes: c.maxBytes,
     force: c.force,
     maidIdentifies: columns.some((col) => col.column === 'maid'),
+    emailIdentifies: columns.some((col) => col.column === 'email'),
   };
 }

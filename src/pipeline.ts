@@ -77,7 +77,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     keepRejectValues: options.rejectsValues,
   };
   const invalid: InvalidFieldCounts = {};
-  const eventRules = { partnerName: options.partnerName, maidIdentifies: options.maidIdentifies };
+  const eventRules = { partnerName: options.partnerName, emailIdentifies: options.emailIdentifies, maidIdentifies: options.maidIdentifies };
   const grouper: Grouper =
     options.grouping === 'adjacent'
       ? new AdjacentGrouper()

@@ -79,7 +79,8 @@ export function addToOrder(order: OrderState, row: NormalizedRow): RejectReason 
 
 export interface EventRules {
   partnerName: string;
-  /** The upload CSV without a maid column can carry only emails. */
+  /** Which identifiers the output can carry: the API takes both; the upload CSV only its columns. */
+  emailIdentifies: boolean;
   maidIdentifies: boolean;
 }
 
@@ -95,7 +96,7 @@ export function eventId(orderId: string | undefined, eventTime: number, identity
 
 /** Turns a complete order into a Conversions API event (PRODUCT §4). */
 export function buildEvent(order: OrderState, rules: EventRules): OrderOutcome {
-  const identity = order.user.em ?? (rules.maidIdentifies ? order.user.hashed_maids : undefined);
+  const identity = (rules.emailIdentifies ? order.user.em : undefined) ?? (rules.maidIdentifies ? order.user.hashed_maids : undefined);
   if (identity === undefined) return { ok: false, reason: 'NO_IDENTIFIER' };
   const value = order.value ?? order.itemSum;
   if (value === undefined) return { ok: false, reason: 'NO_VALUE' };

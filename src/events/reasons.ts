@@ -1,6 +1,6 @@
 /** Stable reject reason codes (PRODUCT §4, §5). Listed in the README; never renamed. */
 export const REASONS = {
-  NO_IDENTIFIER: 'no email and no maid in any row of the order (or maid without the maid column in the upload CSV)',
+  NO_IDENTIFIER: 'no email and no maid in any row of the order (in the upload CSV: none that its columns can carry)',
   BAD_TIMESTAMP: 'timestamp missing or not a date-time pinconv reads',
   BAD_CURRENCY: 'currency missing (and no --default-currency) or not an ISO 4217 code',
   NO_VALUE: 'no order_revenue/value and no price in any row of the order',

@@ -66,6 +66,9 @@ describe('one event per order', () => {
     const input = HEADER + 'F,,m-1,2026-11-27T10:00:00Z,USD,1,,,,,,\n';
     expect((await runPipeline(input, {}, 'csv')).report.rejects).toEqual({ NO_IDENTIFIER: 1 });
     expect((await runPipeline(input, { columns: '+maid' }, 'csv')).events).toHaveLength(1);
+    // Without the email column, an email alone cannot identify the buyer in the upload either.
+    const emailOnly = HEADER + 'G,g@example.com,,2026-11-27T10:00:00Z,USD,1,,,,,,\n';
+    expect((await runPipeline(emailOnly, { columns: '-email,+maid' }, 'csv')).report.rejects).toEqual({ NO_IDENTIFIER: 1 });
   });
 
   it('excludes events outside the window and more than 5 minutes ahead', async () => {
