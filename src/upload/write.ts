@@ -71,17 +71,35 @@ class PartWriter {
     await part.writer.write(text);
   }
 
-  /** Writes one CSV line (a data row), starting a new part when a limit would be crossed. */
-  async row(line: string): Promise<void> {
-    const size = Buffer.byteLength(line);
+  /**
+   * Writes CSV lines (data rows), starting a new part whenever the next line would cross a limit.
+   * Lines of a part are written as one block: one hash update and one write per batch, not per row.
+   */
+  async rows(lines: readonly string[]): Promise<void> {
     const headerSize = Buffer.byteLength(this.header);
-    if (headerSize + size > this.maxBytes) {
-      throw new LimitError(`one upload row does not fit in --max-bytes ${this.maxBytes}`);
+    let block = '';
+    for (const line of lines) {
+      const size = Buffer.byteLength(line);
+      if (headerSize + size > this.maxBytes) {
+        throw new LimitError(`one upload row does not fit in --max-bytes ${this.maxBytes}`);
+      }
+      if (this.part && (this.part.rows >= this.maxRows || this.part.bytes + size > this.maxBytes)) {
+        await this.writeBlock(this.part, block);
+        block = '';
+        await this.close();
+      }
+      this.part ??= await this.open();
+      block += line;
+      this.part.bytes += size;
+      this.part.rows++;
     }
-    if (this.part && (this.part.rows >= this.maxRows || this.part.bytes + size > this.maxBytes)) await this.close();
-    this.part ??= await this.open();
-    await this.append(this.part, line);
-    this.part.rows++;
+    if (this.part) await this.writeBlock(this.part, block);
+  }
+
+  private async writeBlock(part: Part, block: string): Promise<void> {
+    if (block === '') return;
+    part.hash.update(block);
+    await part.writer.write(block);
   }
 
   async close(): Promise<void> {
@@ -160,7 +178,12 @@ export async function writeUploadCsv(events: AsyncIterable<EventItem[]>, options
   const parts = new PartWriter(dir, header, options.maxRows, options.maxBytes);
   try {
     for await (const items of events) {
-      for (const item of items) await parts.row(toLines([item]));
+      // One csv-stringify call per batch; split into rows only when no field was quoted (a quoted
+      // field may hold a newline), otherwise row by row.
+      if (items.length === 0) continue;
+      const text = toLines(items);
+      const lines = text.includes('"') ? items.map((item) => toLines([item])) : text.slice(0, -1).split('\n').map((line) => line + '\n');
+      await parts.rows(lines);
     }
     if (io.stopped?.()) throw new InterruptedError();
     const summaries = await parts.commit();
