@@ -223,11 +223,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'sandbox':
         return await runSandbox(rest);
       case undefined:
+        // No command is a usage error: the help goes to stderr, stdout stays for data.
+        process.stderr.write(MAIN_HELP);
+        return EXIT.usage;
       case '-h':
       case '--help':
       case 'help':
         process.stdout.write(MAIN_HELP);
-        return command === undefined ? EXIT.usage : EXIT.ok;
+        return EXIT.ok;
       case '--version':
       case '-v':
         process.stdout.write('pinconv 0.1.0\n');
