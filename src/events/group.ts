@@ -24,9 +24,10 @@ export interface FinishedChunk {
 }
 
 export interface Grouper {
-  /** Adds a row; returns a reject for the row, and orders that are complete, if any. */
-  add(row: NormalizedRow): GroupResult;
-  /** Adds a row encoded by events/row-format.ts. */
+  /**
+   * Adds a row encoded by events/row-format.ts; returns a reject for the row, and orders that are
+   * complete, if any.
+   */
   addEncoded(line: string): EncodedResult;
   /** The orders still open, once the input has ended, in the order of their first rows. */
   finish(): AsyncIterable<FinishedChunk>;
@@ -129,7 +130,7 @@ export class MemoryGrouper implements Grouper {
   }
 
   /** The grouping key of a row: its order_id, or a key of its own. */
-  keyOf(row: NormalizedRow): string {
+  private keyOf(row: NormalizedRow): string {
     return row.orderId === undefined ? `\u0000${this.anonymous++}` : `o${row.orderId}`;
   }
 }

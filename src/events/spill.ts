@@ -4,12 +4,11 @@ import { StringDecoder } from 'node:string_decoder';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutputError } from '../errors.js';
-import type { NormalizedRow } from '../rows/normalize-row.js';
-import type { EncodedResult, FinishedChunk, GroupResult, Grouper, LateReject, MemoryGrouper } from './group.js';
+import type { EncodedResult, FinishedChunk, Grouper, LateReject, MemoryGrouper } from './group.js';
 import { Worker } from 'node:worker_threads';
 import type { EventRules } from './order.js';
 import { settlePartition } from './partition.js';
-import { encodedOrderKey, encodeRow } from './row-format.js';
+import { encodedOrderKey } from './row-format.js';
 import { decodeSettled, type Settled } from './settle.js';
 
 /**
@@ -169,16 +168,6 @@ export class SpillGrouper implements Grouper {
     this.tempRoot = tempRoot;
   }
 
-  add(row: NormalizedRow): GroupResult {
-    if (this.partitions === undefined) {
-      const result = this.memory.add(row);
-      if (this.memory.size > this.maxOpenOrders) this.startSpill();
-      return result;
-    }
-    this.write(this.memory.keyOf(row), 'R' + encodeRow(row));
-    return {};
-  }
-
   addEncoded(line: string): EncodedResult {
     if (this.partitions === undefined) {
       const result = this.memory.addEncoded(line);
@@ -208,7 +197,7 @@ export class SpillGrouper implements Grouper {
     }
     this.dir = dir;
     liveDirs.add(dir);
-    this.partitions = Array.from({ length: SPILL_PARTITIONS }, (_, i) => new SpillFile(join(dir, `p${i}.ndjson`)));
+    this.partitions = Array.from({ length: SPILL_PARTITIONS }, (_, i) => new SpillFile(join(dir, `p${i}.rows`)));
     for (const [key, order] of this.memory.take()) this.write(key, 'S' + JSON.stringify(order));
   }
 
