@@ -1,15 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { NOW, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const HEADER = 'order_id,email,timestamp,currency,order_revenue\n';
 const ROW = 'A-1,jane.doe@example.com,2026-11-27T10:00:00Z,USD,10\n';
 
 function file(name: string, content: string | Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pinconv-bad-'));
+  const dir = tempDir('pinconv-bad-');
   const path = join(dir, name);
   writeFileSync(path, content);
   return path;

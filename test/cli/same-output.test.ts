@@ -1,15 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { NOW, runCli, SAMPLES } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('the same input gives byte-identical output', () => {
   it('from a file, a gzip file, plain stdin and gzip on stdin', async () => {
     const csv = readFileSync(join(SAMPLES, 'orders.csv'));
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'pinconv-test-'));
+    const dir = tempDir('pinconv-test-');
     const gz = join(dir, 'orders.data'); // no .gz suffix: gzip is found by its magic bytes
     writeFileSync(gz, gzipSync(csv));
     const args = ['send', '--dry-run', '--now', NOW, '--quiet'];

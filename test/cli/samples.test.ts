@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bodies, NOW, runCli, SAMPLES } from '../helpers/cli.js';
 import { schemaErrors } from '../helpers/schema.js';
+import { tempDir } from '../helpers/temp.js';
 
 const samples = readdirSync(SAMPLES).filter((name) => !name.startsWith('.'));
 // Plaintext that must never leave pinconv: the local part of every sample email, and a few names.
@@ -16,7 +16,7 @@ describe('every sample runs through the dry run', () => {
 
   for (const sample of samples) {
     it(`${sample}: valid bodies, counts that add up, no plaintext`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'pinconv-test-'));
+      const dir = tempDir('pinconv-test-');
       const report = join(dir, 'report.json');
       const rejects = join(dir, 'rejects.ndjson');
       const result = await runCli(['send', join(SAMPLES, sample), '--dry-run', '--now', NOW, '--report', report, '--rejects', rejects]);
@@ -64,7 +64,7 @@ describe('dry-run details', () => {
   });
 
   it('--rejects-values adds the raw value of the rejected field', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pinconv-test-'));
+    const dir = tempDir('pinconv-test-');
     const rejects = join(dir, 'rejects.ndjson');
     await runCli(['send', join(SAMPLES, 'orders.csv'), '--dry-run', '--now', NOW, '--quiet', '--rejects', rejects, '--rejects-values']);
     const lines = readFileSync(rejects, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -72,7 +72,7 @@ describe('dry-run details', () => {
   });
 
   it('--limit keeps the first N events and counts the rest as excluded', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pinconv-test-'));
+    const dir = tempDir('pinconv-test-');
     const report = join(dir, 'report.json');
     const result = await runCli(['send', join(SAMPLES, 'orders.csv'), '--dry-run', '--now', NOW, '--quiet', '--limit', '2', '--report', report]);
     expect(bodies(result.stdout).flatMap((b) => b.data)).toHaveLength(2);

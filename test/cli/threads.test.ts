@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NOW, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** An export above the size under which the main thread works alone, with quoted newlines and dirty rows. */
 function bigCsv(rows: number): string {
@@ -19,7 +19,7 @@ function bigCsv(rows: number): string {
 
 describe('--threads N gives byte-identical output to --threads 1', () => {
   it('for CSV (dry run, rejects, report) and NDJSON', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pinconv-threads-'));
+    const dir = tempDir('pinconv-threads-');
     const csv = join(dir, 'orders.csv');
     writeFileSync(csv, bigCsv(100_000));
     expect(readFileSync(csv).length).toBeGreaterThan(9 * 1024 * 1024);

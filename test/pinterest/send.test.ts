@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/pinterest/sandbox.js';
 import { CLI, NOW, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const NOW_MS = Date.parse(NOW);
 const TOKEN = 'tok-SECRET-7f3a9c';
@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 function workDir(): string {
-  return mkdtempSync(join(tmpdir(), 'pinconv-send-'));
+  return tempDir('pinconv-send-');
 }
 
 /** An order-level export of n orders, all inside the 7-day window before NOW (or `ageDays` old). */

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
@@ -9,6 +8,7 @@ import type { EventItem } from '../../src/pipeline.js';
 import { Report } from '../../src/report.js';
 import { writeUploadCsv } from '../../src/upload/write.js';
 import { bodies, NOW, runCli, SAMPLES } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ALL = ['orders.csv', 'items.ndjson', 'orders-eu.csv.gz'].map((s) => join(SAMPLES, s));
 
@@ -18,7 +18,7 @@ function parts(dir: string): string[] {
 
 describe('pinconv csv', () => {
   it('parsed back, gives exactly the dry run events (30-day window on both)', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'pinconv-csv-'));
+    const out = tempDir('pinconv-csv-');
     const csv = await runCli(['csv', ...ALL, '--out', out, '--now', NOW, '--quiet', '--columns', '+currency,+phone']);
     expect(csv.code).toBe(3);
     const dry = await runCli(['send', ...ALL, '--dry-run', '--now', NOW, '--quiet', '--window-days', '30']);
@@ -48,7 +48,7 @@ describe('pinconv csv', () => {
   });
 
   it('rotates parts by --max-rows and by --max-bytes, each under the limit and with its header', async () => {
-    const byRows = mkdtempSync(join(tmpdir(), 'pinconv-csv-'));
+    const byRows = tempDir('pinconv-csv-');
     await runCli(['csv', ...ALL, '--out', byRows, '--now', NOW, '--quiet', '--max-rows', '4']);
     const rowParts = parts(byRows);
     expect(rowParts.length).toBeGreaterThan(2);
@@ -58,7 +58,7 @@ describe('pinconv csv', () => {
       expect(rows.length).toBeLessThanOrEqual(4);
       total += rows.length;
     }
-    const byBytes = mkdtempSync(join(tmpdir(), 'pinconv-csv-'));
+    const byBytes = tempDir('pinconv-csv-');
     await runCli(['csv', ...ALL, '--out', byBytes, '--now', NOW, '--quiet', '--max-bytes', '1100']);
     const byteParts = parts(byBytes);
     expect(byteParts.length).toBeGreaterThan(1);
@@ -75,7 +75,7 @@ describe('pinconv csv', () => {
   });
 
   it('refuses to overwrite parts without --force, and replaces them with it', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'pinconv-csv-'));
+    const out = tempDir('pinconv-csv-');
     await runCli(['csv', join(SAMPLES, 'orders.csv'), '--out', out, '--now', NOW, '--quiet', '--max-rows', '2']);
     const again = await runCli(['csv', join(SAMPLES, 'orders.csv'), '--out', out, '--now', NOW, '--quiet']);
     expect(again.code).toBe(2);
@@ -94,7 +94,7 @@ describe('pinconv csv', () => {
   });
 
   it('an interrupted or failed run leaves no file that looks complete', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'pinconv-csv-'));
+    const out = tempDir('pinconv-csv-');
     const options = resolveCsvOptions({ out, now: NOW, maxRows: 1 });
     const event = (id: string): EventItem => {
       const e = { event_name: 'checkout', action_source: 'offline', event_time: 1, event_id: id, user_data: { em: ['a'.repeat(64)] }, custom_data: { currency: 'USD', value: '1', order_id: id }, partner_name: 'ss-x' } as const;
