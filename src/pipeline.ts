@@ -119,6 +119,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   };
   const finish = (order: OrderState, out: EventItem[]): Promise<void> => take(settle(order, eventRules), out);
 
+  let completed = false;
   try {
     for await (const batch of readRows(sources, {
       format: options.format,
@@ -167,9 +168,17 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       for (const settled of chunk.settled ?? []) await take(settled, out);
       if (out.length > 0) yield out;
     }
+    completed = true;
   } finally {
     await grouper.close?.();
     report.mergeInvalid(invalid, resolver);
+    if (!completed) {
+      // The consumer stopped early (a fatal answer, a reader gone with EPIPE): rows of orders that
+      // were still open never became events. They are counted as excluded, so the totals still add up.
+      const open = report.rows.read - report.rows.inEvents - report.rows.rejected - report.rows.excluded;
+      report.rows.excluded += open;
+      report.rowsExcludedByStop = open;
+    }
   }
 }
 

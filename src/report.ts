@@ -23,6 +23,8 @@ export class Report {
   readonly startedAt = Date.now();
   command = '';
   rows = { read: 0, inEvents: 0, rejected: 0, excluded: 0 };
+  /** Rows counted in rows.excluded because the run stopped before their orders were complete. */
+  rowsExcludedByStop = 0;
   events = { built: 0, excluded: 0, excludedByWindow: 0, excludedByLimit: 0, alreadySent: 0, sent: 0, processed: 0, failed: 0 };
   requests = { sent: 0, retried: 0, rateLimited: 0 };
   rejects: Partial<Record<RejectReason, number>> = {};
@@ -96,7 +98,7 @@ export class Report {
   toJSON(): Record<string, unknown> {
     return {
       command: this.command,
-      rows: { ...this.rows },
+      rows: { ...this.rows, ...(this.rowsExcludedByStop > 0 ? { excludedByStop: this.rowsExcludedByStop } : {}) },
       events: { ...this.events },
       requests: { ...this.requests },
       rejects: { ...this.rejects },
