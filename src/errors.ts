@@ -110,3 +110,10 @@ export class InterruptedError extends PinconvError {
     this.name = 'InterruptedError';
   }
 }
+
+/** A worker thread died (out of memory, most likely): a fatal error with advice, not an internal one. */
+export function workerFailure(error: Error): PinconvError {
+  const code = (error as NodeJS.ErrnoException).code ?? error.name;
+  const advice = code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'it ran out of memory; retry with --threads 1' : 'retry with --threads 1';
+  return new PinconvError('PINCONV_INPUT', `a worker thread failed (${code}): ${advice}`, EXIT.fatal);
+}

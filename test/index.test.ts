@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { workerFailure } from '../src/errors.js';
 import * as pinconv from '../src/index.js';
 
 describe('library entry', () => {
@@ -20,5 +21,9 @@ describe('library entry', () => {
     expect(new pinconv.UsageError('x').exitCode).toBe(pinconv.EXIT.usage);
     expect(new pinconv.AuthError(401, 'x').code).toBe('PINCONV_AUTH');
     expect(new pinconv.InputError('x', { file: 'f.csv', line: 3 }).message).toBe('f.csv:3: x');
+    const oom = workerFailure(Object.assign(new Error('boom'), { code: 'ERR_WORKER_OUT_OF_MEMORY' }));
+    expect(oom).toBeInstanceOf(pinconv.PinconvError);
+    expect(oom.exitCode).toBe(1);
+    expect(oom.message).toBe('a worker thread failed (ERR_WORKER_OUT_OF_MEMORY): it ran out of memory; retry with --threads 1');
   });
 });

@@ -3,7 +3,7 @@ import { open, rm } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OutputError } from '../errors.js';
+import { OutputError, workerFailure } from '../errors.js';
 import type { EncodedResult, FinishedChunk, Grouper, LateReject, MemoryGrouper } from './group.js';
 import { Worker } from 'node:worker_threads';
 import type { EventRules } from './order.js';
@@ -247,7 +247,7 @@ async function settleAll(jobs: Array<{ path: string; runPath: string }>, rules: 
           const id = next++;
           const job = jobs[id] as { path: string; runPath: string };
           const answer = await new Promise<{ rejects?: LateReject[]; error?: string }>((resolve, reject) => {
-            const onError = (error: Error): void => reject(error);
+            const onError = (error: Error): void => reject(workerFailure(error));
             worker.once('error', onError);
             worker.once('message', (message: { rejects?: LateReject[]; error?: string }) => {
               worker.off('error', onError);

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { workerFailure } from '../errors.js';
 import type { Chunk } from '../input/chunker.js';
 import { ChunkProcessor, type ChunkConfig, type ChunkResult } from './chunk.js';
 
@@ -43,7 +44,7 @@ export class WorkerRunner implements ChunkRunner {
         this.pending.delete(message.id);
         waiter?.resolve(message.result);
       });
-      worker.on('error', (error) => this.failAll(error));
+      worker.on('error', (error) => this.failAll(workerFailure(error)));
       return worker;
     });
   }
