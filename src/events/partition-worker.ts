@@ -6,7 +6,7 @@ import { settlePartition } from './partition.js';
 const rules = workerData as EventRules;
 parentPort?.on('message', (message: { id: number; path: string; runPath: string }) => {
   try {
-    parentPort?.postMessage({ id: message.id, rejects: settlePartition(message.path, message.runPath, rules) });
+    parentPort?.postMessage({ id: message.id, settled: settlePartition(message.path, message.runPath, rules) });
   } catch (error) {
     parentPort?.postMessage({ id: message.id, error: (error as NodeJS.ErrnoException).code ?? 'error' });
   }

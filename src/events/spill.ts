@@ -7,7 +7,7 @@ import { OutputError, workerFailure } from '../errors.js';
 import type { EncodedResult, FinishedChunk, Grouper, LateReject, MemoryGrouper } from './group.js';
 import { Worker } from 'node:worker_threads';
 import type { EventRules } from './order.js';
-import { settlePartition } from './partition.js';
+import { settlePartition, type SettledPartition } from './partition.js';
 import { encodedOrderKey } from './row-format.js';
 import { decodeSettled, type Settled } from './settle.js';
 
@@ -212,8 +212,8 @@ export class SpillGrouper implements Grouper {
     // run of settled orders sorted by first row, and the runs are merged below.
     const jobs = this.partitions.map((file, i) => ({ path: file.path, runPath: join(dir, `${i}.run`) }));
     const perPartition = await settleAll(jobs, this.rules, this.threads);
-    const lateRejects: LateReject[] = perPartition.flat();
-    const runs = jobs.map((job) => job.runPath);
+    const lateRejects: LateReject[] = perPartition.flatMap((p) => p.rejects);
+    const runs = perPartition.flatMap((p) => p.runs);
     this.partitions = [];
     if (lateRejects.length > 0) yield { rejects: lateRejects };
     yield* mergeRuns(runs);
@@ -231,14 +231,14 @@ export class SpillGrouper implements Grouper {
 }
 
 /** Settles every partition, in worker threads when there are several; results in partition order. */
-async function settleAll(jobs: Array<{ path: string; runPath: string }>, rules: EventRules, threads: number): Promise<LateReject[][]> {
+async function settleAll(jobs: Array<{ path: string; runPath: string }>, rules: EventRules, threads: number): Promise<SettledPartition[]> {
   if (threads <= 1) return jobs.map((job) => settlePartition(job.path, job.runPath, rules));
   const workers = Array.from({ length: Math.min(threads, jobs.length) }, () => new Worker(new URL('./partition-worker.js', import.meta.url), {
       workerData: rules,
       // A partition is 1/SPILL_PARTITIONS of the input; a cap makes the worker collect garbage instead of growing.
       resourceLimits: { maxOldGenerationSizeMb: 192 },
     }));
-  const results: LateReject[][] = new Array(jobs.length);
+  const results: SettledPartition[] = new Array(jobs.length);
   let next = 0;
   try {
     await Promise.all(
@@ -246,17 +246,17 @@ async function settleAll(jobs: Array<{ path: string; runPath: string }>, rules: 
         while (next < jobs.length) {
           const id = next++;
           const job = jobs[id] as { path: string; runPath: string };
-          const answer = await new Promise<{ rejects?: LateReject[]; error?: string }>((resolve, reject) => {
+          const answer = await new Promise<{ settled?: SettledPartition; error?: string }>((resolve, reject) => {
             const onError = (error: Error): void => reject(workerFailure(error));
             worker.once('error', onError);
-            worker.once('message', (message: { rejects?: LateReject[]; error?: string }) => {
+            worker.once('message', (message: { settled?: SettledPartition; error?: string }) => {
               worker.off('error', onError);
               resolve(message);
             });
             worker.postMessage({ id, ...job });
           });
           if (answer.error !== undefined) throw new OutputError(`cannot settle a spill partition (${answer.error}); set --temp-dir to a disk with room`);
-          results[id] = answer.rejects ?? [];
+          results[id] = answer.settled ?? { rejects: [], runs: [] };
         }
       }),
     );
