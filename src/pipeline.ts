@@ -11,7 +11,7 @@ import { readRows } from './input/records.js';
 import { ymdOf } from './normalize/birthdate.js';
 import type { PipelineOptions } from './options.js';
 import type { ConversionEvent } from './pinterest/contract.js';
-import type { Report } from './report.js';
+import { orderIdField, type Report } from './report.js';
 import { ColumnResolver, type Field } from './rows/columns.js';
 import type { InvalidFieldCounts, RowRules } from './rows/normalize-row.js';
 import { SpillGrouper } from './events/spill.js';
@@ -92,7 +92,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       const orderId = settled.orderId;
       await report.reject(outcome.reason, settled.positions, {
         message: REASONS[outcome.reason],
-        ...(orderId !== undefined ? { order_id: orderId } : {}),
+        ...orderIdField(orderId),
       });
       return;
     }
@@ -110,7 +110,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     }
     if (Batcher.soloBytes(outcome.json) > MAX_BATCH_BYTES) {
       const orderId = settled.orderId;
-      await report.reject('EVENT_TOO_LARGE', settled.positions, { message: REASONS.EVENT_TOO_LARGE, ...(orderId !== undefined ? { order_id: orderId } : {}) });
+      await report.reject('EVENT_TOO_LARGE', settled.positions, { message: REASONS.EVENT_TOO_LARGE, ...orderIdField(orderId) });
       return;
     }
     report.events.built++;
@@ -145,7 +145,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
           await report.reject(grouped.reject, [grouped.row.pos], {
             field: 'currency',
             message: REASONS[grouped.reject],
-            ...(grouped.row.orderId !== undefined ? { order_id: grouped.row.orderId } : {}),
+            ...orderIdField(grouped.row.orderId),
           });
         }
         if (grouped.done) for (const order of grouped.done) await finish(order, out);
@@ -160,7 +160,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
         await report.reject(reason, [pos], {
           field: 'currency',
           message: REASONS[reason],
-          ...(orderId !== undefined ? { order_id: orderId } : {}),
+          ...orderIdField(orderId),
         });
       }
       const out: EventItem[] = [];

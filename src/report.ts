@@ -18,6 +18,11 @@ export interface RejectLine {
   value?: string;
 }
 
+/** The order_id part of a reject line: present only when the order has one. */
+export function orderIdField(orderId: string | undefined): { order_id?: string } {
+  return orderId === undefined ? {} : { order_id: orderId };
+}
+
 /** The run's counters (PRODUCT §7). rows.read = rows.inEvents + rows.rejected + rows.excluded, always. */
 export class Report {
   readonly startedAt = Date.now();

@@ -4,7 +4,7 @@ import { AuthError, SendError } from '../errors.js';
 import { Batcher, batchBody, type Batch } from '../events/batch.js';
 import type { SendOptions } from '../options.js';
 import type { EventItem } from '../pipeline.js';
-import type { Report } from '../report.js';
+import { orderIdField, type Report } from '../report.js';
 import { batchHash, Checkpoint } from './checkpoint.js';
 import { ConversionsClient, type ApiAnswer } from './client.js';
 import type { ApiErrorBody, EventResult } from './contract.js';
@@ -99,7 +99,7 @@ class BatchSender {
         await this.report.failedEvent('PINTEREST_INVALID', item.positions, {
           message: `Pinterest answered ${status}: ${describeError(answer.body)}`,
           event_id: item.event.event_id,
-          ...(item.event.custom_data.order_id !== undefined ? { order_id: item.event.custom_data.order_id } : {}),
+          ...orderIdField(item.event.custom_data.order_id),
         });
         return;
       }
@@ -126,7 +126,7 @@ class BatchSender {
       await this.report.failedEvent('PINTEREST_FAILED', item.positions, {
         message: result.error_message ?? 'failed without a message',
         event_id: item.event.event_id,
-        ...(item.event.custom_data.order_id !== undefined ? { order_id: item.event.custom_data.order_id } : {}),
+        ...orderIdField(item.event.custom_data.order_id),
       });
     }
   }
