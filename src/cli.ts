@@ -24,6 +24,7 @@ const COMMON: Options = {
   'date-order': { type: 'string' },
   'partner-name': { type: 'string' },
   grouping: { type: 'string' },
+  prescan: { type: 'string' },
   'max-open-orders': { type: 'string' },
   'temp-dir': { type: 'string' },
   threads: { type: 'string' },

@@ -15,6 +15,8 @@ export interface PipelineOptions {
   delimiter: Delimiter | undefined;
   map: Map<string, Field>;
   grouping: 'full' | 'adjacent';
+  /** --grouping full: read regular files once for their order ids first (events/runs.ts). */
+  prescan: 'auto' | 'on' | 'off';
   /** The clock, injected: milliseconds since the epoch. */
   now: number;
   windowDays: number;
@@ -36,6 +38,8 @@ export interface PipelineOptions {
   tempDir: string | undefined;
   /** Worker threads that parse and normalise CSV and NDJSON; 1 = the main thread only. */
   threads: number;
+  /** Target size of the chunks of records (1 MiB); tests set it small to cut runs at chunk ends. */
+  chunkBytes?: number;
   /** Whether a maid alone identifies a buyer (always for the API; for the CSV only with the maid column). */
   maidIdentifies: boolean;
   /** Whether an email identifies a buyer (always for the API; for the CSV only with the email column). */
@@ -104,6 +108,7 @@ const common = {
     .optional(),
   map: z.array(z.string()).default([]),
   grouping: choice('grouping', ['full', 'adjacent'] as const).default('full'),
+  prescan: choice('prescan', ['auto', 'on', 'off'] as const).default('auto'),
   now: z
     .string()
     .transform((raw, ctx) => {
@@ -187,6 +192,7 @@ function resolveCommon(raw: Raw, defaultWindowDays: number, clock: () => number)
     delimiter: o.delimiter,
     map: parseColumnMap(o.map),
     grouping: o.grouping,
+    prescan: o.prescan,
     now: o.now ?? clock(),
     windowDays: o.windowDays ?? defaultWindowDays,
     timeZone: o.timezone,

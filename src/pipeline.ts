@@ -1,13 +1,17 @@
 import type { Readable } from 'node:stream';
 import type { Position } from './errors.js';
 import { Batcher, MAX_BATCH_BYTES } from './events/batch.js';
-import { AdjacentGrouper, MemoryGrouper, type Grouper } from './events/group.js';
+import { stat } from 'node:fs/promises';
+import { InputError } from './errors.js';
+import { AdjacentGrouper, MemoryGrouper, PrescanGrouper, type Grouper } from './events/group.js';
+import type { RunIndex } from './events/runs.js';
 import type { OrderState } from './events/order.js';
-import { settle, type Settled } from './events/settle.js';
+import { decodeSettled, settle, type Settled } from './events/settle.js';
+import { SETTLED_MARK } from './events/chunk-group.js';
 import { REASONS } from './events/reasons.js';
 import { inWindow, timeWindow } from './events/window.js';
-import { resolveSources } from './input/open.js';
-import { readRows } from './input/records.js';
+import { resolveSources, type Source } from './input/open.js';
+import { readRows, scanRuns, type ReadOptions } from './input/records.js';
 import { ymdOf } from './normalize/birthdate.js';
 import type { PipelineOptions } from './options.js';
 import type { ConversionEvent } from './pinterest/contract.js';
@@ -60,6 +64,34 @@ function requiredColumns(options: PipelineOptions): Field[][] {
   return required;
 }
 
+const SETTLED_CODE = SETTLED_MARK.charCodeAt(0);
+
+/** With --prescan auto, files from this size are read twice (below it, holding every order is cheap). */
+const PRESCAN_MIN_BYTES = 8 * 1024 * 1024;
+
+function wantsPrescan(mode: PipelineOptions['prescan'], size: number | undefined): boolean {
+  if (mode === 'off' || size === undefined) return false;
+  return mode === 'on' || size >= PRESCAN_MIN_BYTES;
+}
+
+type Stamp = { size: number; mtimeMs: number } | undefined;
+
+async function fileStamps(sources: readonly Source[]): Promise<Stamp[]> {
+  return Promise.all(sources.map(async (s) => (s.path === undefined ? undefined : stat(s.path).then((i) => ({ size: i.size, mtimeMs: i.mtimeMs }), () => undefined))));
+}
+
+/** A prescan is only right for the bytes it saw: a file that changed since is an error. */
+async function checkUnchanged(sources: readonly Source[], before: readonly Stamp[]): Promise<void> {
+  const after = await fileStamps(sources);
+  sources.forEach((source, i) => {
+    const a = before[i];
+    const b = after[i];
+    if (a !== undefined && (b === undefined || a.size !== b.size || a.mtimeMs !== b.mtimeMs)) {
+      throw new InputError('the file changed while pinconv was reading it (it is read twice: first for order ids); run again on a copy that does not change', { file: source.name, line: 1 });
+    }
+  });
+}
+
 /**
  * The core pipeline: input records → field rules → one order per order_id → events in the window.
  * Yields arrays of events (in input order of each order's first row) and keeps the report's counts.
@@ -78,10 +110,35 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   };
   const invalid: InvalidFieldCounts = {};
   const eventRules = { partnerName: options.partnerName, emailIdentifies: options.emailIdentifies, maidIdentifies: options.maidIdentifies };
-  const grouper: Grouper =
-    options.grouping === 'adjacent'
-      ? new AdjacentGrouper()
-      : new SpillGrouper(new MemoryGrouper(), options.maxOpenOrders, eventRules, options.threads, options.tempDir);
+  const readOptions: ReadOptions = {
+    format: options.format,
+    delimiter: options.delimiter,
+    maxRecordBytes: options.maxRecordBytes,
+    resolver,
+    requiredColumns: requiredColumns(options),
+    rules,
+    threads: options.threads,
+    invalid,
+    chunkBytes: options.chunkBytes,
+    ...(io.stdin ? { stdin: io.stdin } : {}),
+  };
+  const stamps = await fileStamps(sources);
+  let runs: RunIndex | undefined;
+  if (options.grouping === 'full' && wantsPrescan(options.prescan, report.input.size)) {
+    report.phase = 'scanning';
+    runs = await scanRuns(sources, readOptions, report.scan);
+    report.phase = 'reading';
+    if (runs) {
+      report.prescan = { runs: runs.runs, repeated: runs.repeats };
+      report.scanSeconds = Math.round((Date.now() - report.startedAt) / 100) / 10;
+      readOptions.group = { repeatWords: runs.multi.words, eventRules };
+    }
+  }
+  const grouper: Grouper = ((): Grouper => {
+    if (options.grouping === 'adjacent') return new AdjacentGrouper();
+    const spill = new SpillGrouper(new MemoryGrouper(), options.maxOpenOrders, eventRules, options.threads, options.tempDir);
+    return runs ? new PrescanGrouper(runs, spill) : spill;
+  })();
   const window = timeWindow(options.now, options.windowDays);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
 
@@ -121,23 +178,24 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
 
   let completed = false;
   try {
-    for await (const batch of readRows(sources, {
-      format: options.format,
-      delimiter: options.delimiter,
-      maxRecordBytes: options.maxRecordBytes,
-      resolver,
-      requiredColumns: requiredColumns(options),
-      rules,
-      threads: options.threads,
-      invalid,
-      ...(io.stdin ? { stdin: io.stdin } : {}),
-    }, report.input)) {
+    for await (const batch of readRows(sources, readOptions, report.input)) {
       const out: EventItem[] = [];
       for (const item of batch) {
         report.rows.read++;
         if (typeof item !== 'string') {
           const { pos, reason, ...detail } = item;
           await report.reject(reason, [pos], detail);
+          continue;
+        }
+        if (item.charCodeAt(0) === SETTLED_CODE) {
+          // An order a worker put together and settled: first the main thread's open order ends.
+          const settled = decodeSettled(item.slice(1));
+          report.rows.read += settled.rows - 1;
+          if (settled.orderId !== undefined && grouper instanceof PrescanGrouper) {
+            const ended = grouper.endRun();
+            if (ended) await finish(ended, out);
+          }
+          await take(settled, out);
           continue;
         }
         const grouped = grouper.addEncoded(item);
@@ -153,6 +211,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       if (out.length > 0) yield out;
       if (io.stopped?.()) break;
     }
+    if (runs) await checkUnchanged(sources, stamps);
     report.phase = 'grouping';
     report.readSeconds = Math.round((Date.now() - report.startedAt) / 100) / 10;
     for await (const chunk of grouper.finish()) {

@@ -23,9 +23,13 @@ export function startProgress(report: Report, stream: NodeJS.WriteStream = proce
       if (report.events.sent > 0) text += `, ${report.events.sent.toLocaleString('en-US')} sent`;
       return text;
     }
+    const size = report.input.size;
+    if (report.phase === 'scanning') {
+      const done = size ? ` ${((Math.min(report.scan.bytes / size, 1)) * 100).toFixed(1)}%` : '';
+      return `scanning order ids (first pass):${done}, ${mb(report.scan.bytes / seconds)} MB/s`;
+    }
     const bytes = report.input.bytes;
     let text = `${rows.toLocaleString('en-US')} rows, ${Math.round(rows / seconds).toLocaleString('en-US')} rows/s, ${mb(bytes / seconds)} MB/s`;
-    const size = report.input.size;
     if (size !== undefined && size > 0) {
       const fraction = Math.min(bytes / size, 1);
       const eta = fraction > 0 ? (seconds / fraction) * (1 - fraction) : 0;

@@ -38,7 +38,13 @@ export class Report {
   /** Bytes read from the raw inputs, and their total size when every input is a regular file. */
   input: { bytes: number; size: number | undefined } = { bytes: 0, size: undefined };
   /** What the run is doing, for the progress line. */
-  phase: 'reading' | 'grouping' = 'reading';
+  phase: 'scanning' | 'reading' | 'grouping' = 'reading';
+  /** Bytes read by the prescan (a first pass over the files for order ids), for progress. */
+  scan = { bytes: 0 };
+  /** Prescan counts: order-id runs, and runs of an id seen before (or a filter false positive). */
+  prescan: { runs: number; repeated: number } | undefined;
+  /** Seconds the prescan took. */
+  scanSeconds: number | undefined;
   /** Seconds from the start until the whole input was read. */
   readSeconds: number | undefined;
   files: Array<{ path: string; rows: number; bytes: number; sha256: string }> = [];
@@ -113,6 +119,8 @@ export class Report {
       files: this.files.map((f) => ({ ...f })),
       seconds: Math.round((Date.now() - this.startedAt) / 100) / 10,
       ...(this.readSeconds !== undefined ? { readSeconds: this.readSeconds } : {}),
+      ...(this.scanSeconds !== undefined ? { scanSeconds: this.scanSeconds } : {}),
+      ...(this.prescan !== undefined ? { prescan: { ...this.prescan } } : {}),
     };
   }
 

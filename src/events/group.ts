@@ -1,8 +1,9 @@
 import type { Position } from '../errors.js';
 import type { NormalizedRow } from '../rows/normalize-row.js';
-import { decodeRow } from './row-format.js';
+import { decodeRow, encodedOrderKey } from './row-format.js';
 import { addToOrder, openOrder, type OrderState } from './order.js';
 import type { RejectReason } from './reasons.js';
+import type { RunIndex } from './runs.js';
 import type { Settled } from './settle.js';
 
 export type GroupResult = { reject?: RejectReason; done?: OrderState[] };
@@ -132,5 +133,67 @@ export class MemoryGrouper implements Grouper {
   /** The grouping key of a row: its order_id, or a key of its own. */
   private keyOf(row: NormalizedRow): string {
     return row.orderId === undefined ? `\u0000${this.anonymous++}` : `o${row.orderId}`;
+  }
+}
+
+/**
+ * `--grouping full` after a prescan (events/runs.ts): an order whose id starts a single run is
+ * complete as soon as a row of another order arrives, so it is emitted there, as with adjacent
+ * grouping, and nothing is held. Orders whose id may start several runs go to `rest` (memory,
+ * then spill) and come out when the input ends. Rows without order_id are events of their own
+ * and are emitted at once. Exact for any input order, provided the file did not change between
+ * the two passes (the pipeline checks its size and time).
+ */
+export class PrescanGrouper implements Grouper {
+  private current: OrderState | undefined;
+  private currentKey: string | undefined;
+  private readonly runs: RunIndex;
+  private readonly rest: Grouper;
+
+  constructor(runs: RunIndex, rest: Grouper) {
+    this.runs = runs;
+    this.rest = rest;
+  }
+
+  addEncoded(line: string): EncodedResult {
+    const key = encodedOrderKey(line);
+    if (key === undefined) return { done: [openOrder(decodeRow(line))] };
+    let done: OrderState[] | undefined;
+    if (this.current !== undefined && this.currentKey !== key) {
+      // A row of another order: the current one had a single run, which has just ended.
+      done = [this.current];
+      this.current = undefined;
+      this.currentKey = undefined;
+    }
+    if (this.runs.mayRepeat(key.slice(1))) {
+      const result = this.rest.addEncoded(line);
+      return done ? { ...result, done: result.done ? [...done, ...result.done] : done } : result;
+    }
+    const row = decodeRow(line);
+    if (this.current === undefined) {
+      this.current = openOrder(row);
+      this.currentKey = key;
+      return done ? { done } : {};
+    }
+    const reject = addToOrder(this.current, row);
+    return reject ? { reject, row } : {};
+  }
+
+  /** A worker settled an order with an id: the open order's run has ended, if there is one. */
+  endRun(): OrderState | undefined {
+    const ended = this.current;
+    this.current = undefined;
+    this.currentKey = undefined;
+    return ended;
+  }
+
+  async *finish(): AsyncIterable<FinishedChunk> {
+    if (this.current) yield { orders: [this.current] };
+    this.current = undefined;
+    yield* this.rest.finish();
+  }
+
+  async close(): Promise<void> {
+    await this.rest.close?.();
   }
 }

@@ -73,11 +73,11 @@ const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
 /** Opens a source as a stream of plain bytes: gzip is detected by its magic bytes, not by the name. */
-export async function openBytes(source: Source, counter: ByteCounter, stdin: Readable = process.stdin): Promise<Readable> {
+export async function openBytes(source: Source, counter: ByteCounter, stdin: Readable = process.stdin, pieceBytes = 256 * 1024): Promise<Readable> {
   if (source.path === undefined && (stdin as NodeJS.ReadStream).isTTY) {
     process.stderr.write('pinconv: reading the export from the terminal (stdin); end with Ctrl-D, or give a FILE\n');
   }
-  const raw = source.path === undefined ? stdin : createReadStream(source.path, { highWaterMark: 256 * 1024 });
+  const raw = source.path === undefined ? stdin : createReadStream(source.path, { highWaterMark: pieceBytes });
   raw.on('data', (chunk: Buffer) => {
     counter.bytes += chunk.length;
   });

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse/sync';
 import { EXIT, InputError } from '../errors.js';
-import { ChunkProcessor, type ChunkConfig, type RowItem } from '../rows/chunk.js';
+import { RunIndex } from '../events/runs.js';
+import { ChunkProcessor, type ChunkConfig, type ChunkResult, type RowItem } from '../rows/chunk.js';
 import type { ColumnResolver, Field } from '../rows/columns.js';
 import type { InvalidFieldCounts, RowRules } from '../rows/normalize-row.js';
 import { InlineRunner, WorkerRunner, type ChunkRunner } from '../rows/pool.js';
@@ -25,6 +26,10 @@ export interface ReadOptions {
   /** Invalid values per field, added up over every chunk. */
   invalid: InvalidFieldCounts;
   stdin?: Readable;
+  /** Target chunk size (CHUNK_BYTES by default). */
+  chunkBytes?: number | undefined;
+  /** After a prescan: workers group and settle the orders that lie within a chunk (events/chunk-group.ts). */
+  group?: ChunkConfig['group'];
 }
 
 const DETECT_BYTES = 64 * 1024;
@@ -83,11 +88,19 @@ async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> 
 const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
 
-async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, format: 'csv' | 'ndjson', options: ReadOptions): AsyncGenerator<RowItem[]> {
+/** Chunk results in input order; with `scan`, order-id runs only (the prescan). */
+async function* chunkResults(
+  bytes: Readable,
+  head: Buffer,
+  source: Source,
+  format: 'csv' | 'ndjson',
+  options: ReadOptions,
+  scan: boolean,
+): AsyncGenerator<ChunkResult> {
   const delimiter = options.delimiter ?? detectDelimiter(head);
   const chunks = chunkRecords(bytes, {
     file: source.name,
-    chunkBytes: CHUNK_BYTES,
+    chunkBytes: options.chunkBytes ?? CHUNK_BYTES,
     maxRecordBytes: options.maxRecordBytes,
     recordEnd: format === 'csv' ? lastCsvRecordEnd : lastLineEnd,
   });
@@ -101,21 +114,70 @@ async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, forma
     maxRecordBytes: options.maxRecordBytes,
     rules: options.rules,
     renames: [...options.resolver.renames],
+    scan,
+    ...(options.group && !scan ? { group: options.group } : {}),
   };
+  if (scan && format === 'csv' && !config.columnFields.includes('order_id')) {
+    // No order ids: every row is an event of its own, nothing to scan.
+    await chunks.return(undefined);
+    return;
+  }
   const small = source.size !== undefined && source.size < WORKER_MIN_BYTES;
   const runner: ChunkRunner = options.threads > 1 && !small ? new WorkerRunner(config, options.threads) : new InlineRunner(config);
   try {
     for await (const result of runner.run(prepend(first.value, chunks))) {
-      for (const [field, count] of Object.entries(result.invalid) as Array<[Field, number]>) {
-        options.invalid[field] = (options.invalid[field] ?? 0) + count;
-      }
-      for (const name of result.unknown) options.resolver.noteUnknown(name);
-      if (result.items.length > 0) yield result.items;
+      yield result;
       if (result.error) throw new InputError(result.error.message, { file: source.name, line: result.error.line });
     }
   } finally {
     await runner.close();
   }
+}
+
+async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, format: 'csv' | 'ndjson', options: ReadOptions): AsyncGenerator<RowItem[]> {
+  for await (const result of chunkResults(bytes, head, source, format, options, false)) {
+    for (const [field, count] of Object.entries(result.invalid) as Array<[Field, number]>) {
+      options.invalid[field] = (options.invalid[field] ?? 0) + count;
+    }
+    for (const name of result.unknown) options.resolver.noteUnknown(name);
+    if (result.items.length > 0) yield result.items;
+  }
+}
+
+/** Opens a source and reads its first bytes: the stream (replaying them) and the format. */
+async function openSource(source: Source, options: ReadOptions, counter: ByteCounter): Promise<{ head: Buffer; stream: Readable; format: Format }> {
+  // Small test chunks need small reads: a chunk cannot end before the piece read does.
+  const plain = await openBytes(source, counter, options.stdin, Math.min(256 * 1024, Math.max(options.chunkBytes ?? Infinity, 512)));
+  const { head, stream } = await peek(plain, DETECT_BYTES).catch((error: unknown) => {
+    throw errorAtStart(error, source);
+  });
+  if (head.length === 0) throw new InputError('the input is empty', { file: source.name, line: 1 });
+  if (looksBinary(head)) {
+    throw new InputError('this is not a text export (binary bytes or invalid UTF-8 near the start)', { file: source.name, line: 1 });
+  }
+  return { head, stream, format: options.format === 'auto' ? detectFormat(head) : options.format };
+}
+
+/**
+ * The prescan of `--grouping full` (events/runs.ts): reads regular CSV and NDJSON files once for
+ * their order ids. Returns undefined when a source cannot be read twice (stdin, a pipe) or is a
+ * JSON array; then every order is held until the input ends, as without a prescan.
+ */
+export async function scanRuns(sources: readonly Source[], options: ReadOptions, counter: ByteCounter): Promise<RunIndex | undefined> {
+  if (sources.some((s) => s.path === undefined || s.size === undefined)) return undefined;
+  const index = new RunIndex(sources.reduce((n, s) => n + (s.size ?? 0), 0));
+  for (const source of sources) {
+    const { head, stream, format } = await openSource(source, options, counter);
+    if (format === 'json') {
+      stream.destroy();
+      return undefined;
+    }
+    for await (const result of chunkResults(stream, head, source, format, options, true)) {
+      if (result.runs) index.addChunk(result.runs);
+    }
+  }
+  index.scanned();
+  return index;
 }
 
 async function* jsonArrayRows(bytes: Readable, source: Source, options: ReadOptions): AsyncGenerator<RowItem[]> {
@@ -154,15 +216,7 @@ export async function* readRows(
   counter: ByteCounter,
 ): AsyncGenerator<RowItem[]> {
   for (const source of sources) {
-    const plain = await openBytes(source, counter, options.stdin);
-    const { head, stream } = await peek(plain, DETECT_BYTES).catch((error: unknown) => {
-      throw errorAtStart(error, source);
-    });
-    if (head.length === 0) throw new InputError('the input is empty', { file: source.name, line: 1 });
-    if (looksBinary(head)) {
-      throw new InputError('this is not a text export (binary bytes or invalid UTF-8 near the start)', { file: source.name, line: 1 });
-    }
-    const format = options.format === 'auto' ? detectFormat(head) : options.format;
+    const { head, stream, format } = await openSource(source, options, counter);
     let count = 0;
     const rows = format === 'json' ? jsonArrayRows(stream, source, options) : chunkedRows(stream, head, source, format, options);
     for await (const batch of rows) {

@@ -5,13 +5,16 @@ import { parseCsvFast } from '../input/csv-fast.js';
 import type { Delimiter } from '../input/detect.js';
 import { ColumnResolver, FIELDS, FIELD_INDEX, type Field } from './columns.js';
 import { encodeRow } from '../events/row-format.js';
-import { RowNormalizer, type Cell, type InvalidFieldCounts, type RowReject, type RowRules } from './normalize-row.js';
+import { ChunkGrouper, type ChunkItem } from '../events/chunk-group.js';
+import type { EventRules } from '../events/order.js';
+import { ChunkRunCollector, repeatTest, type ChunkRuns } from '../events/runs.js';
+import { orderIdOf, RowNormalizer, type Cell, type InvalidFieldCounts, type RowRules } from './normalize-row.js';
 
 /**
  * A row after the field rules, encoded as a line (events/row-format.ts), or the reject it became.
  * Lines cross from worker threads as plain strings, which copy far cheaper than objects.
  */
-export type RowItem = string | RowReject;
+export type RowItem = ChunkItem;
 
 /** Sequence numbers order rows across chunks: chunk index × 2^21 + record index within the chunk. */
 const SEQ_PER_CHUNK = 2 ** 21;
@@ -27,6 +30,10 @@ export interface ChunkConfig {
   rules: RowRules;
   /** NDJSON: the --map renames, as [source, field] pairs. */
   renames: Array<[string, Field]>;
+  /** Prescan: read only the order ids and return their runs (events/runs.ts), no rows. */
+  scan?: boolean;
+  /** After a prescan: the words of its multi-run filter, and the event rules to settle orders with. */
+  group?: { repeatWords: Uint32Array; eventRules: EventRules };
 }
 
 export interface ChunkResult {
@@ -36,6 +43,8 @@ export interface ChunkResult {
   /** NDJSON keys that name no field, first seen in this chunk. */
   unknown: string[];
   error?: { message: string; line: number };
+  /** Prescan only. */
+  runs?: ChunkRuns;
 }
 
 /**
@@ -47,25 +56,32 @@ export class ChunkProcessor {
   private readonly normalizer: RowNormalizer;
   private readonly resolver: ColumnResolver;
   private readonly width: number;
+  private readonly orderIdColumn: number;
   private reportedUnknown = 0;
+  private runs: ChunkRunCollector | undefined;
+  private readonly grouper: ChunkGrouper | undefined;
 
   constructor(config: ChunkConfig) {
     this.config = config;
     this.normalizer = new RowNormalizer(config.rules);
     this.resolver = new ColumnResolver(new Map(config.renames));
     this.width = config.columnFields.length;
+    this.orderIdColumn = config.columnFields.indexOf('order_id');
+    if (config.group) this.grouper = new ChunkGrouper(repeatTest(config.group.repeatWords), config.group.eventRules);
   }
 
   process(bytes: Uint8Array, startLine: number, index: number, skipHeader: boolean): ChunkResult {
     const items: RowItem[] = [];
     const before = { ...this.normalizer.invalid };
     let error: ChunkResult['error'];
+    if (this.config.scan) this.runs = new ChunkRunCollector();
     try {
       if (this.config.kind === 'csv') this.csv(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), startLine, index, skipHeader, items);
       else this.ndjson(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), startLine, index, items);
     } catch (caught) {
       error = caught as { message: string; line: number };
     }
+    this.grouper?.end(items);
     const invalid: InvalidFieldCounts = {};
     for (const [field, count] of Object.entries(this.normalizer.invalid) as Array<[Field, number]>) {
       const delta = count - (before[field] ?? 0);
@@ -74,7 +90,9 @@ export class ChunkProcessor {
     const unknownAll = [...this.resolver.unknown];
     const unknown = unknownAll.slice(this.reportedUnknown);
     this.reportedUnknown = unknownAll.length;
-    return error ? { items, invalid, unknown, error } : { items, invalid, unknown };
+    const result: ChunkResult = error ? { items, invalid, unknown, error } : { items, invalid, unknown };
+    if (this.runs) result.runs = this.runs.result();
+    return result;
   }
 
   private csv(bytes: Buffer, startLine: number, index: number, skipHeader: boolean, items: RowItem[]): void {
@@ -111,6 +129,10 @@ export class ChunkProcessor {
         items.push({ pos, reason: 'BAD_ROW', message: `the record has ${fields.length} fields, the header ${this.width}` });
         continue;
       }
+      if (this.runs) {
+        this.runs.add(this.orderIdColumn < 0 ? undefined : orderIdOf(fields[this.orderIdColumn]));
+        continue;
+      }
       const cells: Cell[] = new Array(FIELDS.length);
       for (let i = 0; i < fields.length; i++) {
         const field = columnFields[i];
@@ -144,13 +166,16 @@ export class ChunkProcessor {
       const seq = index * SEQ_PER_CHUNK + k++;
       const cells = objectCells(value, this.resolver);
       if (cells === undefined) items.push({ pos, reason: 'BAD_ROW', message: 'the record is not a JSON object' });
+      else if (this.runs) this.runs.add(orderIdOf(cells[FIELD_INDEX.order_id]));
       else this.push(cells, seq, pos, items);
     }
   }
 
   private push(cells: Cell[], seq: number, pos: Position, items: RowItem[]): void {
     const result = this.normalizer.normalize(cells, seq, pos);
-    items.push(result.ok ? encodeRow(result.row) : result.reject);
+    if (!result.ok) items.push(result.reject);
+    else if (this.grouper) this.grouper.add(result.row, items);
+    else items.push(encodeRow(result.row));
   }
 
   /** Normalises a JSON record read elsewhere (JSON arrays are parsed in the main thread). */

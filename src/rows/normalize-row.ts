@@ -49,6 +49,8 @@ export interface RowReject {
   message: string;
   /** The raw value, kept only when the user asked for --rejects-values. */
   value?: string;
+  /** The order of a row refused while its order was put together (events/chunk-group.ts). */
+  order_id?: string;
 }
 
 export type RowResult = { ok: true; row: NormalizedRow } | { ok: false; reject: RowReject };
@@ -73,6 +75,11 @@ function text(cell: Cell): string {
 
 function isBlank(cell: Cell): boolean {
   return cell === null || cell === undefined || (typeof cell === 'string' && cleanText(cell) === '');
+}
+
+/** The order_id of a row: trimmed NFC text, or undefined when blank (the prescan uses it too). */
+export function orderIdOf(cell: Cell): string | undefined {
+  return isBlank(cell) ? undefined : cleanText(text(cell));
 }
 
 /** Entries per field in the table of recent values and their hashes. */
@@ -243,7 +250,6 @@ export class RowNormalizer {
     const optOutTypeCell = cells[FIELD_INDEX.opt_out_type];
     const optOutType = isBlank(optOutTypeCell) ? undefined : normalizeOptOutType(text(optOutTypeCell));
 
-    const orderIdCell = cells[FIELD_INDEX.order_id];
     const productCell = cells[FIELD_INDEX.product_id];
     const itemCell = cells[FIELD_INDEX.item_name];
     return {
@@ -251,7 +257,7 @@ export class RowNormalizer {
       row: {
         seq,
         pos,
-        orderId: isBlank(orderIdCell) ? undefined : cleanText(text(orderIdCell)),
+        orderId: orderIdOf(cells[FIELD_INDEX.order_id]),
         eventTime,
         currency,
         value,

@@ -1,0 +1,146 @@
+import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ChunkGrouper, SETTLED_MARK, type ChunkItem } from '../../src/events/chunk-group.js';
+import { decodeSettled } from '../../src/events/settle.js';
+import { resolveSendOptions } from '../../src/options.js';
+import { buildEvents } from '../../src/pipeline.js';
+import { Report } from '../../src/report.js';
+import type { NormalizedRow } from '../../src/rows/normalize-row.js';
+import { NOW } from '../helpers/pipeline.js';
+import { tempDir } from '../helpers/temp.js';
+
+const HEADER = 'order_id,email,timestamp,currency,price,quantity,item_name\n';
+
+/** Runs the pipeline on a file (the prescan needs one); small chunks cut runs at chunk ends. */
+async function runFile(path: string, raw: Record<string, unknown>, chunkBytes?: number) {
+  const options = resolveSendOptions({ dryRun: true, now: NOW, quiet: true, threads: 1, inputs: [path], ...raw });
+  if (chunkBytes !== undefined) options.chunkBytes = chunkBytes;
+  const report = new Report();
+  const events: string[] = [];
+  for await (const batch of buildEvents(options, report)) events.push(...batch.map((e) => e.json));
+  return { events, report };
+}
+
+type Kind = 'ok' | 'anon' | 'badTime' | 'eur' | 'noEmail';
+const rowArb = fc.record({
+  id: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 6, max: 1_000_000 })), // a few ids come back
+  repeat: fc.integer({ min: 1, max: 6 }),
+  kind: fc.constantFrom<Kind>('ok', 'ok', 'ok', 'anon', 'badTime', 'eur', 'noEmail'),
+  price: fc.integer({ min: 1, max: 999 }),
+});
+
+/** Rows in runs: an id may come back later (a scattered order) or stay in one run. */
+function csvOf(rows: Array<{ id: number; repeat: number; kind: Kind; price: number }>, padding: number, prefix = true): string {
+  // The first 64 KiB are read ahead as one piece (format detection): orders there fill it, so
+  // that the generated rows are cut into several chunks.
+  let text = HEADER;
+  for (let i = 0; prefix && text.length < 70_000; i++) text += `P-${i},p${i}@example.com,2026-11-27T01:00:00Z,USD,1.${i % 100},1,p\n`;
+  let n = 0;
+  for (const { id, repeat, kind, price } of rows) {
+    for (let r = 0; r < repeat; r++) {
+      n++;
+      const orderId = kind === 'anon' ? '' : ` O-${id} `;
+      const email = kind === 'noEmail' ? '' : `u${id}@example.com`;
+      const time = kind === 'badTime' ? 'soon' : `2026-11-27T${String(id % 24).padStart(2, '0')}:00:00Z`;
+      const currency = kind === 'eur' && r > 0 ? 'EUR' : 'USD';
+      text += `${orderId},${email},${time},${currency},${price}.${r},${r + 1},"item ${n} ${'x'.repeat(padding)}"\n`;
+    }
+  }
+  return text;
+}
+
+const sorted = (list: string[]): string[] => [...list].sort();
+
+describe('--prescan (full grouping that streams orders whose rows are together)', () => {
+  it('gives the same events, rejects and counts as holding every order, however chunks cut the runs', async () => {
+    const dir = tempDir('pinconv-prescan-');
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 80 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 8000 }), async (rows, padding, maxOpenOrders, chunkBytes) => {
+        const path = join(dir, `in-${round++}.csv`);
+        writeFileSync(path, csvOf(rows, padding));
+        const off = await runFile(path, { prescan: 'off' });
+        const on = await runFile(path, { prescan: 'on', maxOpenOrders }, chunkBytes);
+        expect(sorted(on.events)).toEqual(sorted(off.events));
+        expect(on.report.rows).toEqual(off.report.rows);
+        expect(on.report.rejects).toEqual(off.report.rejects);
+        expect(on.report.events).toEqual(off.report.events);
+        expect(on.report.prescan).toBeDefined();
+        expect(off.report.prescan).toBeUndefined();
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('streams adjacent orders: none is held for a spill, and repeated ids are found', async () => {
+    const dir = tempDir('pinconv-prescan-');
+    const spill = tempDir('pinconv-prescan-spill-');
+    const rows = [];
+    for (let i = 0; i < 3000; i++) rows.push({ id: i, repeat: 1 + (i % 3), kind: 'ok' as Kind, price: i + 1 });
+    const path = join(dir, 'adjacent.csv');
+    writeFileSync(path, csvOf(rows, 0, false).replace(/ O-(\d+) /g, 'A-$1'));
+    const { events, report } = await runFile(path, { prescan: 'on', maxOpenOrders: 1, tempDir: spill }, 1);
+    expect(events).toHaveLength(3000);
+    expect(report.prescan).toEqual({ runs: 3000, repeated: 0 });
+    expect(readdirSync(spill)).toEqual([]);
+    // Events leave as their orders end, so here in input order.
+    expect(events.map((e) => JSON.parse(e).custom_data.order_id)).toEqual(rows.map((r) => `A-${r.id}`));
+
+    writeFileSync(path, HEADER + 'A,a@example.com,2026-11-27T01:00:00Z,USD,1,1,x\nB,b@example.com,2026-11-27T01:00:00Z,USD,1,1,x\nA,a@example.com,2026-11-27T01:00:00Z,USD,2,1,x\n');
+    const twice = await runFile(path, { prescan: 'on' });
+    expect(twice.report.prescan).toEqual({ runs: 3, repeated: 1 });
+    expect(twice.events.map((e) => JSON.parse(e).custom_data.value)).toEqual(['1', '3']);
+  });
+
+  it('is used for big files by default, and never for stdin', async () => {
+    const dir = tempDir('pinconv-prescan-');
+    const path = join(dir, 'small.csv');
+    writeFileSync(path, HEADER + 'A,a@example.com,2026-11-27T01:00:00Z,USD,1,1,x\n');
+    expect((await runFile(path, {})).report.prescan).toBeUndefined();
+    expect((await runFile(path, { prescan: 'on' })).report.prescan).toEqual({ runs: 1, repeated: 0 });
+  });
+
+  it('refuses a file that changed between the two passes', async () => {
+    const dir = tempDir('pinconv-prescan-');
+    const path = join(dir, 'growing.csv');
+    writeFileSync(path, HEADER + Array.from({ length: 2000 }, (_, i) => `A${i},a@example.com,2026-11-27T01:00:00Z,USD,1,1,x\n`).join(''));
+    const options = resolveSendOptions({ dryRun: true, now: NOW, quiet: true, threads: 1, inputs: [path], prescan: 'on' });
+    options.chunkBytes = 1;
+    const events = buildEvents(options, new Report());
+    await events.next();
+    appendFileSync(path, 'B,b@example.com,2026-11-27T01:00:00Z,USD,1,1,x\n');
+    await expect((async () => {
+      for (;;) if ((await events.next()).done) return;
+    })()).rejects.toThrow(/changed while pinconv was reading it/);
+  });
+});
+
+describe('ChunkGrouper', () => {
+  const row = (seq: number, orderId: string | undefined, currency = 'USD'): NormalizedRow => ({
+    seq, pos: { file: 'f', line: seq + 2 }, orderId, eventTime: 1_795_000_000, currency, value: '1', price: undefined,
+    quantity: undefined, productId: undefined, itemName: undefined, user: { em: 'a'.repeat(64) }, optOut: undefined, optOutType: undefined,
+  });
+  const shape = (items: ChunkItem[]): string[] =>
+    items.map((item) => {
+      if (typeof item !== 'string') return `reject ${item.reason} ${item.order_id}`;
+      if (item.startsWith(SETTLED_MARK)) return `settled ${decodeSettled(item.slice(1)).orderId ?? 'anon'}`;
+      return `row ${item.split('\t')[4]}`;
+    });
+
+  it('settles only orders whose single run lies inside the chunk', () => {
+    const grouper = new ChunkGrouper({ mayRepeat: (id) => id === 'M' }, { partnerName: 'p', emailIdentifies: true, maidIdentifies: true });
+    const items: ChunkItem[] = [];
+    const ids = ['A', 'A', undefined, 'B', 'M', 'C', 'C', 'M', 'D'];
+    ids.forEach((id, i) => grouper.add(row(i, id, id === 'C' && i === 6 ? 'EUR' : 'USD'), items));
+    grouper.end(items);
+    expect(shape(items)).toEqual([
+      'row A', 'row A', // the first run may continue the previous chunk
+      'settled anon',
+      'settled B', 'row M', // B ended at a row of another order; M may repeat
+      'reject CURRENCY_MISMATCH C', 'settled C', 'row M',
+      'row D', // the last run may go on in the next chunk
+    ]);
+  });
+});
