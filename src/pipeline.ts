@@ -126,12 +126,15 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   let runs: RunIndex | undefined;
   if (options.grouping === 'full' && wantsPrescan(options.prescan, report.input.size)) {
     report.phase = 'scanning';
-    runs = await scanRuns(sources, readOptions, report.scan);
+    const scanned = await scanRuns(sources, readOptions, report.scan);
     report.phase = 'reading';
-    if (runs) {
-      report.prescan = { runs: runs.runs, repeated: runs.repeats };
+    if (scanned) {
+      report.prescan = { runs: scanned.runs, repeated: scanned.repeats, used: !scanned.abandoned };
       report.scanSeconds = Math.round((Date.now() - report.startedAt) / 100) / 10;
-      readOptions.group = { repeatWords: runs.multi.words, eventRules };
+      if (!scanned.abandoned) {
+        runs = scanned;
+        readOptions.group = { repeatWords: runs.multi.words, eventRules };
+      }
     }
   }
   const grouper: Grouper = ((): Grouper => {

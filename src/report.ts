@@ -41,8 +41,11 @@ export class Report {
   phase: 'scanning' | 'reading' | 'grouping' = 'reading';
   /** Bytes read by the prescan (a first pass over the files for order ids), for progress. */
   scan = { bytes: 0 };
-  /** Prescan counts: order-id runs, and runs of an id seen before (or a filter false positive). */
-  prescan: { runs: number; repeated: number } | undefined;
+  /**
+   * Prescan counts: order-id runs, runs of an id seen before (or a filter false positive), and
+   * whether the second pass used it (not when most orders were scattered).
+   */
+  prescan: { runs: number; repeated: number; used: boolean } | undefined;
   /** Seconds the prescan took. */
   scanSeconds: number | undefined;
   /** Seconds from the start until the whole input was read. */

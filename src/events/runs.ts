@@ -109,6 +109,8 @@ export function filterBits(inputBytes: number): number {
   return Math.min(Math.max(bits, 23), 27);
 }
 
+const HOPELESS_AFTER_RUNS = 50_000;
+
 /**
  * Puts the chunks' runs together, in input order: ids seen before (first filter) go into the
  * multi-run filter, which is what the second pass consults.
@@ -120,6 +122,8 @@ export class RunIndex {
   /** Runs counted, and runs whose id had been seen before (true repeats and false positives). */
   runs = 0;
   repeats = 0;
+  /** The scan stopped early: most orders come back later (see hopeless()). */
+  abandoned = false;
 
   constructor(inputBytes: number) {
     const bits = filterBits(inputBytes);
@@ -142,6 +146,14 @@ export class RunIndex {
       }
     }
     if (chunk.last !== undefined) this.last = chunk.last;
+  }
+
+  /**
+   * Whether most orders so far come back later (an item export with scattered orders): then
+   * nearly every order would be held anyway, and the rest of the scan is not worth reading.
+   */
+  hopeless(): boolean {
+    return this.runs >= HOPELESS_AFTER_RUNS && this.repeats * 2 > this.runs;
   }
 
   /** The scan is over: the first filter is no longer needed. */

@@ -161,7 +161,8 @@ async function openSource(source: Source, options: ReadOptions, counter: ByteCou
 /**
  * The prescan of `--grouping full` (events/runs.ts): reads regular CSV and NDJSON files once for
  * their order ids. Returns undefined when a source cannot be read twice (stdin, a pipe) or is a
- * JSON array; then every order is held until the input ends, as without a prescan.
+ * JSON array, and an index marked abandoned when most orders turn out to be scattered; then every
+ * order is held until the input ends, as without a prescan.
  */
 export async function scanRuns(sources: readonly Source[], options: ReadOptions, counter: ByteCounter): Promise<RunIndex | undefined> {
   if (sources.some((s) => s.path === undefined || s.size === undefined)) return undefined;
@@ -174,6 +175,10 @@ export async function scanRuns(sources: readonly Source[], options: ReadOptions,
     }
     for await (const result of chunkResults(stream, head, source, format, options, true)) {
       if (result.runs) index.addChunk(result.runs);
+      if (index.hopeless()) {
+        index.abandoned = true;
+        return index;
+      }
     }
   }
   index.scanned();

@@ -8,7 +8,7 @@ import { resolveSendOptions } from '../../src/options.js';
 import { buildEvents } from '../../src/pipeline.js';
 import { Report } from '../../src/report.js';
 import type { NormalizedRow } from '../../src/rows/normalize-row.js';
-import { NOW } from '../helpers/pipeline.js';
+import { NOW, runPipeline } from '../helpers/pipeline.js';
 import { tempDir } from '../helpers/temp.js';
 
 const HEADER = 'order_id,email,timestamp,currency,price,quantity,item_name\n';
@@ -67,7 +67,7 @@ describe('--prescan (full grouping that streams orders whose rows are together)'
         expect(on.report.rows).toEqual(off.report.rows);
         expect(on.report.rejects).toEqual(off.report.rejects);
         expect(on.report.events).toEqual(off.report.events);
-        expect(on.report.prescan).toBeDefined();
+        expect(on.report.prescan?.used).toBe(true);
         expect(off.report.prescan).toBeUndefined();
       }),
       { numRuns: 40 },
@@ -83,15 +83,28 @@ describe('--prescan (full grouping that streams orders whose rows are together)'
     writeFileSync(path, csvOf(rows, 0, false).replace(/ O-(\d+) /g, 'A-$1'));
     const { events, report } = await runFile(path, { prescan: 'on', maxOpenOrders: 1, tempDir: spill }, 1);
     expect(events).toHaveLength(3000);
-    expect(report.prescan).toEqual({ runs: 3000, repeated: 0 });
+    expect(report.prescan).toEqual({ runs: 3000, repeated: 0, used: true });
     expect(readdirSync(spill)).toEqual([]);
     // Events leave as their orders end, so here in input order.
     expect(events.map((e) => JSON.parse(e).custom_data.order_id)).toEqual(rows.map((r) => `A-${r.id}`));
 
     writeFileSync(path, HEADER + 'A,a@example.com,2026-11-27T01:00:00Z,USD,1,1,x\nB,b@example.com,2026-11-27T01:00:00Z,USD,1,1,x\nA,a@example.com,2026-11-27T01:00:00Z,USD,2,1,x\n');
     const twice = await runFile(path, { prescan: 'on' });
-    expect(twice.report.prescan).toEqual({ runs: 3, repeated: 1 });
+    expect(twice.report.prescan).toEqual({ runs: 3, repeated: 1, used: true });
     expect(twice.events.map((e) => JSON.parse(e).custom_data.value)).toEqual(['1', '3']);
+  });
+
+  it('is given up when most orders are scattered, with the same result', async () => {
+    const dir = tempDir('pinconv-prescan-');
+    const path = join(dir, 'scattered.csv');
+    let text = HEADER;
+    for (let i = 0; i < 60_000; i++) text += `S-${i % 20_000},s@example.com,2026-11-27T01:00:00Z,USD,1,1,x\n`;
+    writeFileSync(path, text);
+    const on = await runFile(path, { prescan: 'on' });
+    const off = await runFile(path, { prescan: 'off' });
+    expect(on.report.prescan).toEqual({ runs: expect.any(Number), repeated: expect.any(Number), used: false });
+    expect(on.events).toEqual(off.events);
+    expect(on.events).toHaveLength(20_000);
   });
 
   it('is used for big files by default, and never for stdin', async () => {
@@ -99,7 +112,10 @@ describe('--prescan (full grouping that streams orders whose rows are together)'
     const path = join(dir, 'small.csv');
     writeFileSync(path, HEADER + 'A,a@example.com,2026-11-27T01:00:00Z,USD,1,1,x\n');
     expect((await runFile(path, {})).report.prescan).toBeUndefined();
-    expect((await runFile(path, { prescan: 'on' })).report.prescan).toEqual({ runs: 1, repeated: 0 });
+    expect((await runFile(path, { prescan: 'on' })).report.prescan).toEqual({ runs: 1, repeated: 0, used: true });
+    const piped = await runPipeline(HEADER + 'A,a@example.com,2026-11-27T01:00:00Z,USD,1,1,x\n', { prescan: 'on' });
+    expect(piped.report.prescan).toBeUndefined();
+    expect(piped.events).toHaveLength(1);
   });
 
   it('refuses a file that changed between the two passes', async () => {
