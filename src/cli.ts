@@ -2,6 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { EXIT, PinconvError, UsageError } from './errors.js';
 import { LineWriter } from './output.js';
 import { resolveCsvOptions, resolveSendOptions, type PipelineOptions } from './options.js';
@@ -10,6 +11,11 @@ import { writeDryRun } from './pinterest/dry-run.js';
 import { startProgress } from './progress.js';
 import { Report } from './report.js';
 import { CSV_HELP, MAIN_HELP, SANDBOX_HELP, SEND_HELP } from './cli-help.js';
+
+// V8 lets a heap grow to several times what is live while garbage comes fast, which here made most
+// of the peak RSS. A growing factor of 1.2 keeps the heaps near their live size, for a few percent
+// more time in garbage collection. It is read at every collection, so setting it now takes effect.
+setFlagsFromString('--heap-growing-percent=20');
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

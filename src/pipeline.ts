@@ -194,7 +194,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
           // An order a worker put together and settled: first the main thread's open order ends.
           const settled = decodeSettled(item.slice(1));
           report.rows.read += settled.rows - 1;
-          if (settled.orderId !== undefined && grouper instanceof PrescanGrouper) {
+          if (settled.hasOrderId && grouper instanceof PrescanGrouper) {
             const ended = grouper.endRun();
             if (ended) await finish(ended, out);
           }

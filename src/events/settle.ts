@@ -43,6 +43,11 @@ export class Settled {
     return this.positionsValue;
   }
 
+  /** Whether the order has an order_id (without parsing it). */
+  get hasOrderId(): boolean {
+    return this.orderIdValue !== undefined || this.orderIdText !== '';
+  }
+
   get orderId(): string | undefined {
     if (this.orderIdValue === undefined && this.orderIdText !== '') this.orderIdValue = JSON.parse(this.orderIdText) as string;
     return this.orderIdValue;
