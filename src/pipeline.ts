@@ -99,7 +99,8 @@ async function checkUnchanged(sources: readonly Source[], before: readonly Stamp
 
 /**
  * The core pipeline: input records → field rules → one order per order_id → events in the window.
- * Yields arrays of events (in input order of each order's first row) and keeps the report's counts.
+ * Yields arrays of events and keeps the report's counts. Events leave in the order of their orders'
+ * first rows once the input has ended, or, after a prescan, as their orders complete (held orders last).
  */
 export async function* buildEvents(options: PipelineOptions, report: Report, io: PipelineIO = {}): AsyncGenerator<EventItem[]> {
   const sources = await resolveSources(options.inputs);
