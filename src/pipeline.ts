@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { InputError } from './errors.js';
 import { AdjacentGrouper, MemoryGrouper, PrescanGrouper, type Grouper } from './events/group.js';
 import type { RunIndex } from './events/runs.js';
-import { csvEventOf, type CsvEvent, type OrderState } from './events/order.js';
+import type { OrderState } from './events/order.js';
 import { decodeSettled, settle, type Settled } from './events/settle.js';
 import { SETTLED_MARK } from './events/chunk-group.js';
 import { REASONS } from './events/reasons.js';
@@ -43,11 +43,6 @@ export class EventItem {
     if (this.parsed) return this.parsed.event_id;
     const at = this.json.indexOf('"event_id":"') + 12;
     return this.json.slice(at, at + 64);
-  }
-
-  /** What the upload CSV needs, read from the JSON without parsing all of it. */
-  get csvEvent(): CsvEvent {
-    return this.parsed ?? csvEventOf(this.json);
   }
 
   /** The event as an object; events read back from a spill are parsed only when asked for. */

@@ -150,36 +150,3 @@ export function serializeEvent(event: ConversionEvent): string {
   const optOut = event.opt_out === undefined ? '' : `,"opt_out":${event.opt_out}`;
   return `{"event_name":"checkout","action_source":"offline","event_time":${event.event_time},"event_id":"${event.event_id}","user_data":{${user}},"custom_data":{${custom}},"partner_name":${q(event.partner_name)}${optOut}}`;
 }
-
-/** What the upload CSV needs of an event (upload/rows.ts). */
-export type CsvEvent = Pick<ConversionEvent, 'event_name' | 'action_source' | 'event_time' | 'user_data' | 'custom_data'>;
-
-const CSV_USER_KEYS = ['em', 'ph', 'hashed_maids'] as const;
-
-/**
- * The upload CSV's fields of an event, read from JSON that serializeEvent wrote, without parsing
- * all of it (the hashes are most of an event). user_data holds only arrays of hex strings, so its
- * first "}" closes it; no string value can hold an unescaped ',"partner_name":', so that ends
- * custom_data, which alone goes through JSON.parse. Checked against JSON.parse in
- * test/pipeline.property.test.ts.
- */
-export function csvEventOf(json: string): CsvEvent {
-  const timeAt = json.indexOf('"event_time":') + 13;
-  const userAt = json.indexOf('"user_data":{') + 13;
-  const userEnd = json.indexOf('}', userAt);
-  const user_data: Record<string, string[]> = {};
-  for (const key of CSV_USER_KEYS) {
-    const at = json.indexOf(`"${key}":["`, userAt);
-    if (at < 0 || at > userEnd) continue;
-    const start = at + key.length + 5;
-    user_data[key] = [json.slice(start, json.indexOf('"', start))];
-  }
-  const customAt = json.indexOf('"custom_data":', userEnd) + 14;
-  return {
-    event_name: 'checkout',
-    action_source: 'offline',
-    event_time: Number(json.slice(timeAt, json.indexOf(',', timeAt))),
-    user_data,
-    custom_data: JSON.parse(json.slice(customAt, json.indexOf(',"partner_name":', customAt))) as ConversionEvent['custom_data'],
-  };
-}

@@ -1,8 +1,8 @@
 import type { CsvColumn } from '../options.js';
-import type { CsvEvent } from '../events/order.js';
+import type { ConversionEvent } from '../pinterest/contract.js';
 
 /** The upload CSV cell of one column for one event (PRODUCT §6). Personal columns are hashes. */
-export function csvCell(event: CsvEvent, column: CsvColumn): string {
+export function csvCell(event: ConversionEvent, column: CsvColumn): string {
   switch (column) {
     case 'email':
       return event.user_data.em?.[0] ?? '';

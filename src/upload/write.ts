@@ -152,7 +152,7 @@ export async function writeUploadCsv(events: AsyncIterable<EventItem[]>, options
   const columns = options.columns;
   const header = stringify([columns.map((c) => c.header)], STRINGIFY);
   const toLines = (items: EventItem[]): string =>
-    stringify(items.map((item) => columns.map((c) => csvCell(item.csvEvent, c.column))), STRINGIFY);
+    stringify(items.map((item) => columns.map((c) => csvCell(item.event, c.column))), STRINGIFY);
 
   if (options.out === '-') {
     const out = new LineWriter(process.stdout);
