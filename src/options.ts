@@ -32,8 +32,11 @@ export interface PipelineOptions {
   rejectsValues: boolean;
   /** Bound on one CSV record or NDJSON line. */
   maxRecordBytes: number;
-  /** Bound on orders held in memory by --grouping full before they spill to disk. */
-  maxOpenOrders: number;
+  /**
+   * Bound on orders held in memory by --grouping full before they spill to disk; by default 20,000,
+   * or 5,000 after a prescan, when only orders whose rows are scattered are held.
+   */
+  maxOpenOrders: number | undefined;
   /** Folder for spill files; the system temp folder by default. */
   tempDir: string | undefined;
   /** Worker threads that parse and normalise CSV and NDJSON; 1 = the main thread only. */
@@ -164,7 +167,7 @@ const common = {
   rejects: z.string().min(1).optional(),
   rejectsValues: z.boolean().default(false),
   maxRecordBytes: intOption('max-record-bytes', 1024, 256 * 1024 * 1024).default(1024 * 1024),
-  maxOpenOrders: intOption('max-open-orders', 1, 100_000_000).default(20_000),
+  maxOpenOrders: intOption('max-open-orders', 1, 100_000_000).optional(),
   tempDir: z.string().min(1).optional(),
   threads: intOption('threads', 1, 64).optional(),
 };

@@ -66,6 +66,10 @@ function requiredColumns(options: PipelineOptions): Field[][] {
 
 const SETTLED_CODE = SETTLED_MARK.charCodeAt(0);
 
+/** Default --max-open-orders. After a prescan only scattered orders are held: a smaller bound keeps memory flat. */
+const HELD_ORDERS = 20_000;
+const HELD_ORDERS_AFTER_PRESCAN = 5_000;
+
 /** With --prescan auto, files from this size are read twice (below it, holding every order is cheap). */
 const PRESCAN_MIN_BYTES = 8 * 1024 * 1024;
 
@@ -140,7 +144,8 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   }
   const grouper: Grouper = ((): Grouper => {
     if (options.grouping === 'adjacent') return new AdjacentGrouper();
-    const spill = new SpillGrouper(new MemoryGrouper(), options.maxOpenOrders, eventRules, options.threads, options.tempDir);
+    const bound = options.maxOpenOrders ?? (runs ? HELD_ORDERS_AFTER_PRESCAN : HELD_ORDERS);
+    const spill = new SpillGrouper(new MemoryGrouper(), bound, eventRules, options.threads, options.tempDir);
     return runs ? new PrescanGrouper(runs, spill) : spill;
   })();
   const window = timeWindow(options.now, options.windowDays);

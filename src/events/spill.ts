@@ -39,7 +39,8 @@ class LineReader {
   private at = 0;
   private rest = '';
   private done = false;
-  private readonly buffer = Buffer.alloc(READ_BLOCK);
+  /** Allocated on the first read, no larger than the file: most runs are small. */
+  private buffer: Buffer | undefined;
   private readonly decoder = new StringDecoder('utf8');
 
   constructor(path: string) {
@@ -57,9 +58,11 @@ class LineReader {
 
   async fill(): Promise<void> {
     const handle = await this.handle;
+    this.buffer ??= Buffer.alloc(Math.max(Math.min((await handle.stat()).size, READ_BLOCK), 1024));
+    const buffer = this.buffer;
     while (!this.done && this.at >= this.lines.length) {
-      const { bytesRead } = await handle.read(this.buffer, 0, READ_BLOCK, null);
-      let text = this.rest + (bytesRead > 0 ? this.decoder.write(this.buffer.subarray(0, bytesRead)) : this.decoder.end());
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      let text = this.rest + (bytesRead > 0 ? this.decoder.write(buffer.subarray(0, bytesRead)) : this.decoder.end());
       if (bytesRead === 0) {
         this.done = true;
         await handle.close();
