@@ -1,8 +1,7 @@
-import type { Readable } from 'node:stream';
-import type { Position } from './errors.js';
-import { Batcher, MAX_BATCH_BYTES } from './events/batch.js';
 import { stat } from 'node:fs/promises';
-import { InputError } from './errors.js';
+import type { Readable } from 'node:stream';
+import { InputError, type Position } from './errors.js';
+import { Batcher, MAX_BATCH_BYTES } from './events/batch.js';
 import { AdjacentGrouper, MemoryGrouper, PrescanGrouper, type Grouper } from './events/group.js';
 import type { RunIndex } from './events/runs.js';
 import type { OrderState } from './events/order.js';
@@ -127,9 +126,10 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     chunkBytes: options.chunkBytes,
     ...(io.stdin ? { stdin: io.stdin } : {}),
   };
-  const stamps = await fileStamps(sources);
   let runs: RunIndex | undefined;
+  let stamps: Stamp[] = [];
   if (options.grouping === 'full' && wantsPrescan(options.prescan, report.input.size)) {
+    stamps = await fileStamps(sources);
     report.phase = 'scanning';
     const scanned = await scanRuns(sources, readOptions, report.scan);
     report.phase = 'reading';
