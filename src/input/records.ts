@@ -76,11 +76,16 @@ function readHeader(bytes: Buffer, source: Source, options: ReadOptions, delimit
 }
 
 async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
-  yield first;
-  for (;;) {
-    const next = await rest.next();
-    if (next.done) return;
-    yield next.value;
+  try {
+    yield first;
+    for (;;) {
+      const next = await rest.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // A reader that stops early (an abandoned prescan) closes the chunker, and so the file.
+    await rest.return?.(undefined);
   }
 }
 
