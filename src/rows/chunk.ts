@@ -11,8 +11,9 @@ import { ChunkRunCollector, repeatTest, type ChunkRuns } from '../events/runs.js
 import { orderIdOf, RowNormalizer, type Cell, type InvalidFieldCounts, type RowRules } from './normalize-row.js';
 
 /**
- * A row after the field rules, encoded as a line (events/row-format.ts), or the reject it became.
- * Lines cross from worker threads as plain strings, which copy far cheaper than objects.
+ * A row after the field rules, encoded as a line (events/row-format.ts), or the reject it became;
+ * after a prescan also an order settled inside its chunk (events/chunk-group.ts). Lines cross from
+ * worker threads as plain strings, which copy far cheaper than objects.
  */
 export type RowItem = ChunkItem;
 
