@@ -141,6 +141,14 @@ export class Report {
           (this.events.alreadySent ? `; ${this.events.alreadySent} already sent (checkpoint)` : ''),
       );
     }
+    if (this.prescan) {
+      const { runs, repeated, used } = this.prescan;
+      lines.push(
+        used
+          ? `  prescan:  ${runs} order runs in ${this.scanSeconds ?? 0} s; ${repeated} of them held to the end (their order id comes back, or may)`
+          : `  prescan:  given up after ${runs} order runs: most order ids come back, so every order was held to the end`,
+      );
+    }
     const reasons = Object.entries(this.rejects);
     if (reasons.length > 0) {
       lines.push(`  rejects:  ${reasons.map(([r, n]) => `${r} ${n}`).join(', ')}`);

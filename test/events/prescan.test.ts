@@ -91,6 +91,7 @@ describe('--prescan (full grouping that streams orders whose rows are together)'
     writeFileSync(path, HEADER + 'A,a@example.com,2026-11-27T01:00:00Z,USD,1,1,x\nB,b@example.com,2026-11-27T01:00:00Z,USD,1,1,x\nA,a@example.com,2026-11-27T01:00:00Z,USD,2,1,x\n');
     const twice = await runFile(path, { prescan: 'on' });
     expect(twice.report.prescan).toEqual({ runs: 3, repeated: 1, used: true });
+    expect(twice.report.summary()).toMatch(/prescan: {2}3 order runs in [\d.]+ s; 1 of them held to the end/);
     expect(twice.events.map((e) => JSON.parse(e).custom_data.value)).toEqual(['1', '3']);
   });
 
@@ -103,6 +104,7 @@ describe('--prescan (full grouping that streams orders whose rows are together)'
     const on = await runFile(path, { prescan: 'on' });
     const off = await runFile(path, { prescan: 'off' });
     expect(on.report.prescan).toEqual({ runs: expect.any(Number), repeated: expect.any(Number), used: false });
+    expect(on.report.summary()).toMatch(/prescan: {2}given up after \d+ order runs/);
     expect(on.events).toEqual(off.events);
     expect(on.events).toHaveLength(20_000);
   });
