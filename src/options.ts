@@ -47,6 +47,12 @@ export interface PipelineOptions {
   maidIdentifies: boolean;
   /** Whether an email identifies a buyer (always for the API; for the CSV only with the email column). */
   emailIdentifies: boolean;
+  /**
+   * Set by resolveCsvOptions: the events are for the upload CSV, with these columns. Each event then
+   * leaves with its CSV row (EventItem.csvRow) and without JSON, and personal fields that no column
+   * holds are checked but not hashed.
+   */
+  csvColumns?: readonly CsvColumn[];
 }
 
 export interface SendOptions extends PipelineOptions {
@@ -347,5 +353,6 @@ export function resolveCsvOptions(raw: Raw, clock: () => number = Date.now): Csv
     force: c.force,
     maidIdentifies: columns.some((col) => col.column === 'maid'),
     emailIdentifies: columns.some((col) => col.column === 'email'),
+    csvColumns: columns.map((col) => col.column),
   };
 }

@@ -4,7 +4,8 @@ import { InputError, type Position } from './errors.js';
 import { Batcher, MAX_BATCH_BYTES } from './events/batch.js';
 import { AdjacentGrouper, MemoryGrouper, PrescanGrouper, type Grouper } from './events/group.js';
 import type { RunIndex } from './events/runs.js';
-import type { OrderState } from './events/order.js';
+import type { EventRules, OrderState } from './events/order.js';
+import { csvUserKeys } from './upload/rows.js';
 import { decodeSettled, settle, type Settled } from './events/settle.js';
 import { SETTLED_MARK } from './events/chunk-group.js';
 import { REASONS } from './events/reasons.js';
@@ -21,13 +22,16 @@ import { SpillGrouper } from './events/spill.js';
 
 /** An event ready to leave pinconv, with the input rows it came from. */
 export class EventItem {
-  /** The event serialised once, as it goes into request bodies. */
+  /** The event serialised once, as it goes into request bodies; '' for events built for the upload CSV. */
   readonly json: string;
+  /** For the upload CSV (PipelineOptions.csvColumns): the event's CSV row, without its line end. */
+  readonly csvRow: string | undefined;
   private readonly source: Position[] | Settled;
   private parsed: ConversionEvent | undefined;
 
-  constructor(json: string, positions: Position[] | Settled, event?: ConversionEvent) {
+  constructor(json: string, positions: Position[] | Settled, event?: ConversionEvent, csvRow?: string) {
     this.json = json;
+    this.csvRow = csvRow;
     this.source = positions;
     this.parsed = event;
   }
@@ -46,6 +50,7 @@ export class EventItem {
 
   /** The event as an object; events read back from a spill are parsed only when asked for. */
   get event(): ConversionEvent {
+    if (this.parsed === undefined && this.json === '') throw new Error('an event built for the upload CSV carries its CSV row only');
     this.parsed ??= JSON.parse(this.json) as ConversionEvent;
     return this.parsed;
   }
@@ -111,9 +116,15 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     dateOrder: options.dateOrder,
     todayYmd: ymdOf(options.now),
     keepRejectValues: options.rejectsValues,
+    ...(options.csvColumns ? { userKeys: csvUserKeys(options.csvColumns) } : {}),
   };
   const invalid: InvalidFieldCounts = {};
-  const eventRules = { partnerName: options.partnerName, emailIdentifies: options.emailIdentifies, maidIdentifies: options.maidIdentifies };
+  const eventRules: EventRules = {
+    partnerName: options.partnerName,
+    emailIdentifies: options.emailIdentifies,
+    maidIdentifies: options.maidIdentifies,
+    ...(options.csvColumns ? { csvColumns: options.csvColumns } : {}),
+  };
   const readOptions: ReadOptions = {
     format: options.format,
     delimiter: options.delimiter,
@@ -174,14 +185,15 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       report.events.excludedByLimit++;
       return;
     }
-    if (Batcher.soloBytes(outcome.json) > MAX_BATCH_BYTES) {
+    // A request body's limit; an upload row is bounded by --max-bytes when it is written.
+    if (!eventRules.csvColumns && Batcher.soloBytes(outcome.text) > MAX_BATCH_BYTES) {
       const orderId = settled.orderId;
       await report.reject('EVENT_TOO_LARGE', settled.positions, { message: REASONS.EVENT_TOO_LARGE, ...orderIdField(orderId) });
       return;
     }
     report.events.built++;
     report.rows.inEvents += rows;
-    out.push(new EventItem(outcome.json, settled, outcome.event));
+    out.push(eventRules.csvColumns ? new EventItem('', settled, outcome.event, outcome.text) : new EventItem(outcome.text, settled, outcome.event));
   };
   const finish = (order: OrderState, out: EventItem[]): Promise<void> => take(settle(order, eventRules), out);
 

@@ -4,6 +4,7 @@ import { sha256Hex } from '../normalize/hash.js';
 import { USER_KEYS, type NormalizedRow, type UserHashes } from '../rows/normalize-row.js';
 import type { ConversionEvent, ContentItem } from '../pinterest/contract.js';
 import type { RejectReason } from './reasons.js';
+import type { CsvColumn } from '../options.js';
 
 /** contents and content_ids keep at most this many entries per event; value and num_items count every row. */
 export const MAX_CONTENTS = 1000;
@@ -82,6 +83,11 @@ export interface EventRules {
   /** Which identifiers the output can carry: the API takes both; the upload CSV only its columns. */
   emailIdentifies: boolean;
   maidIdentifies: boolean;
+  /**
+   * Set when the events are for the upload CSV: settled orders then carry their CSV row with these
+   * columns instead of JSON (events/settle.ts), and event_id, which no column holds, is left empty.
+   */
+  csvColumns?: readonly CsvColumn[];
 }
 
 export type OrderOutcome =
@@ -118,7 +124,7 @@ export function buildEvent(order: OrderState, rules: EventRules): OrderOutcome {
     event_name: 'checkout',
     action_source: 'offline',
     event_time: order.eventTime,
-    event_id: eventId(order.orderId, order.eventTime, identity, value),
+    event_id: rules.csvColumns ? '' : eventId(order.orderId, order.eventTime, identity, value),
     user_data,
     custom_data,
     partner_name: rules.partnerName,

@@ -63,6 +63,11 @@ export interface RowRules {
   dateOrder: DateOrder;
   todayYmd: string;
   keepRejectValues: boolean;
+  /**
+   * The user_data keys to fill; all when undefined. The upload CSV carries at most email, phone and
+   * maid: the other personal fields are then skipped, neither checked nor counted nor hashed.
+   */
+  userKeys?: readonly UserKey[];
 }
 
 /** Per-field counts of values that were present but invalid and so left out. */
@@ -91,9 +96,11 @@ export class RowNormalizer {
   readonly invalid: InvalidFieldCounts = {};
   private readonly rules: RowRules;
   private readonly defaultPhoneCountry: CountryCode;
+  private readonly wanted: ReadonlySet<UserKey>;
 
   constructor(rules: RowRules) {
     this.rules = rules;
+    this.wanted = new Set(rules.userKeys ?? USER_KEYS);
     this.defaultPhoneCountry = phoneCountry(rules.defaultCountry) ?? 'US';
   }
 
@@ -107,8 +114,12 @@ export class RowNormalizer {
     return { ok: false, reject };
   }
 
-  /** Hashes one personal field; a present but invalid value is counted and dropped. */
-  private personal(cells: readonly Cell[], field: Field, rule: (raw: string) => string | undefined, context = ''): string | undefined {
+  /**
+   * Hashes one personal field; a present but invalid value is counted and dropped. A field whose
+   * user_data key is not wanted (RowRules.userKeys) is skipped.
+   */
+  private personal(cells: readonly Cell[], field: Field, key: UserKey, rule: (raw: string) => string | undefined, context = ''): string | undefined {
+    if (!this.wanted.has(key)) return undefined;
     const cell = cells[FIELD_INDEX[field]];
     if (isBlank(cell)) return undefined;
     const raw = text(cell);
@@ -122,13 +133,13 @@ export class RowNormalizer {
     // value seen recently are looked up instead of computed (on the 1M-row bench export this halves
     // the SHA-256 calls). Bounded: a full table is cleared.
     const memo = this.memo[FIELD_INDEX[field]] as Map<string, string | null>;
-    const key = context === '' ? raw : `${context}\u0000${raw}`;
-    let hash = memo.get(key);
+    const memoKey = context === '' ? raw : `${context}\u0000${raw}`;
+    let hash = memo.get(memoKey);
     if (hash === undefined) {
       const normalized = rule(raw);
       hash = normalized === undefined ? null : hashNormalized(normalized);
       if (memo.size >= MEMO_ENTRIES) memo.clear();
-      memo.set(key, hash);
+      memo.set(memoKey, hash);
     }
     if (hash === null) {
       this.countInvalid(field);
@@ -216,7 +227,7 @@ export class RowNormalizer {
     }
     if (quantity === undefined && price !== undefined) quantity = 1;
 
-    const countryHash = this.personal(cells, 'country', normalizeCountry);
+    const countryHash = this.personal(cells, 'country', 'country', normalizeCountry);
     // The row's country (plaintext code, never stored) steers phone and postal rules.
     const countryCell = cells[FIELD_INDEX.country];
     const rowCountry = isBlank(countryCell) ? undefined : this.countryCode(text(countryCell));
@@ -227,18 +238,18 @@ export class RowNormalizer {
     const set = (key: UserKey, hash: string | undefined): void => {
       if (hash !== undefined) user[key] = hash;
     };
-    set('em', this.personal(cells, 'email', normalizeEmail));
-    set('hashed_maids', this.personal(cells, 'maid', normalizeMaid));
-    set('ph', this.personal(cells, 'phone', (raw) => normalizePhone(raw, phoneRegion), phoneRegion));
-    set('fn', this.personal(cells, 'given_name', normalizeName));
-    set('ln', this.personal(cells, 'surname', normalizeName));
-    set('ge', this.personal(cells, 'gender', normalizeGender));
-    set('db', this.personal(cells, 'birthdate', (raw) => normalizeBirthdate(raw, rules.todayYmd, rules.dateOrder)));
-    set('ct', this.personal(cells, 'city', normalizeCity));
-    set('st', this.personal(cells, 'state', normalizeState));
-    set('zp', this.personal(cells, 'postal', (raw) => normalizePostal(raw, country), country));
+    set('em', this.personal(cells, 'email', 'em', normalizeEmail));
+    set('hashed_maids', this.personal(cells, 'maid', 'hashed_maids', normalizeMaid));
+    set('ph', this.personal(cells, 'phone', 'ph', (raw) => normalizePhone(raw, phoneRegion), phoneRegion));
+    set('fn', this.personal(cells, 'given_name', 'fn', normalizeName));
+    set('ln', this.personal(cells, 'surname', 'ln', normalizeName));
+    set('ge', this.personal(cells, 'gender', 'ge', normalizeGender));
+    set('db', this.personal(cells, 'birthdate', 'db', (raw) => normalizeBirthdate(raw, rules.todayYmd, rules.dateOrder)));
+    set('ct', this.personal(cells, 'city', 'ct', normalizeCity));
+    set('st', this.personal(cells, 'state', 'st', normalizeState));
+    set('zp', this.personal(cells, 'postal', 'zp', (raw) => normalizePostal(raw, country), country));
     set('country', countryHash);
-    set('external_id', this.personal(cells, 'extern_id', normalizeExternId));
+    set('external_id', this.personal(cells, 'extern_id', 'external_id', normalizeExternId));
 
     let optOut: boolean | undefined;
     const optOutCell = cells[FIELD_INDEX.opt_out];

@@ -26,3 +26,34 @@ export function csvCell(event: ConversionEvent, column: CsvColumn): string {
       return event.custom_data.num_items === undefined ? '' : String(event.custom_data.num_items);
   }
 }
+
+const NEEDS_QUOTES = /[",\n\r]/;
+
+/**
+ * One CSV row (RFC 4180) of the given texts, without its line end: a field holding a comma, a quote
+ * or a line break is quoted, its quotes doubled. The same bytes as csv-stringify with quoted: false
+ * and quote_record_delimiter: true (test/upload/rows.test.ts), at a fraction of the cost per row.
+ */
+export function csvLine(fields: readonly string[]): string {
+  let line = '';
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as string;
+    if (i > 0) line += ',';
+    line += NEEDS_QUOTES.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+  }
+  return line;
+}
+
+/** The upload CSV row of an event, without its line end. */
+export function csvRow(event: ConversionEvent, columns: readonly CsvColumn[]): string {
+  return csvLine(columns.map((column) => csvCell(event, column)));
+}
+
+/** The user_data keys an upload CSV with these columns carries; other personal fields are not read. */
+export function csvUserKeys(columns: readonly CsvColumn[]): Array<'em' | 'ph' | 'hashed_maids'> {
+  const keys: Array<'em' | 'ph' | 'hashed_maids'> = [];
+  if (columns.includes('email')) keys.push('em');
+  if (columns.includes('phone')) keys.push('ph');
+  if (columns.includes('maid')) keys.push('hashed_maids');
+  return keys;
+}

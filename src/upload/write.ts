@@ -3,16 +3,14 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { InterruptedError, LimitError, OutputError, UsageError } from '../errors.js';
 import type { CsvOptions } from '../options.js';
 import { LineWriter } from '../output.js';
 import type { EventItem } from '../pipeline.js';
 import type { Report } from '../report.js';
-import { csvCell } from './rows.js';
+import { csvLine, csvRow } from './rows.js';
 
 const PART_NAME = /^upload-\d{5,}\.csv$/;
-const STRINGIFY = { record_delimiter: 'unix', quoted: false, bom: false } as const;
 
 export function partName(index: number): string {
   return `upload-${String(index).padStart(5, '0')}.csv`;
@@ -149,10 +147,11 @@ export interface UploadIO {
 
 /** `pinconv csv`: the hashed upload CSV, as parts in a folder or as one file on stdout. */
 export async function writeUploadCsv(events: AsyncIterable<EventItem[]>, options: CsvOptions, report: Report, io: UploadIO = {}): Promise<void> {
-  const columns = options.columns;
-  const header = stringify([columns.map((c) => c.header)], STRINGIFY);
-  const toLines = (items: EventItem[]): string =>
-    stringify(items.map((item) => columns.map((c) => csvCell(item.event, c.column))), STRINGIFY);
+  const columns = options.columns.map((c) => c.column);
+  const header = csvLine(options.columns.map((c) => c.header)) + '\n';
+  // Events of a pipeline run with these columns come with their row; others are built here.
+  const rowOf = (item: EventItem): string => (item.csvRow ?? csvRow(item.event, columns)) + '\n';
+  const toLines = (items: EventItem[]): string => items.map(rowOf).join('');
 
   if (options.out === '-') {
     const out = new LineWriter(process.stdout);
@@ -178,19 +177,14 @@ export async function writeUploadCsv(events: AsyncIterable<EventItem[]>, options
   const parts = new PartWriter(dir, header, options.maxRows, options.maxBytes);
   try {
     for await (const items of events) {
-      // One csv-stringify call per batch; split into rows only when no field was quoted (a quoted
-      // field may hold a newline), otherwise row by row.
-      if (items.length === 0) continue;
-      const text = toLines(items);
-      const lines = text.includes('"') ? items.map((item) => toLines([item])) : text.slice(0, -1).split('\n').map((line) => line + '\n');
-      await parts.rows(lines);
+      if (items.length > 0) await parts.rows(items.map(rowOf));
     }
     if (io.stopped?.()) throw new InterruptedError();
     const summaries = await parts.commit();
     for (const part of summaries) report.files.push({ path: join(dir, part.file), rows: part.rows, bytes: part.bytes, sha256: part.sha256 });
     const manifest = {
       createdBy: 'pinconv csv',
-      columns: columns.map((c) => c.header),
+      columns: options.columns.map((c) => c.header),
       limits: { maxRows: options.maxRows, maxBytes: options.maxBytes },
       parts: summaries,
       summary: report.toJSON(),

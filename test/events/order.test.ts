@@ -71,6 +71,15 @@ describe('one event per order', () => {
     expect((await runPipeline(emailOnly, { columns: '-email,+maid' }, 'csv')).report.rejects).toEqual({ NO_IDENTIFIER: 1 });
   });
 
+  it('the upload CSV reads only the personal fields its columns carry', async () => {
+    const input = 'order_id,email,phone,gender,timestamp,currency,order_revenue\nA,a@example.com,call me,robot,2026-11-27T10:00:00Z,USD,1\n';
+    // The dry run checks every field; the default upload columns hold no phone and no gender.
+    expect((await runPipeline(input)).report.invalidFields).toEqual({ phone: 1, gender: 1 });
+    expect((await runPipeline(input, {}, 'csv')).report.invalidFields).toEqual({});
+    const withPhone = await runPipeline(input.replace('call me', '(650) 555-1212'), { columns: '+phone' }, 'csv');
+    expect(withPhone.events[0]?.csvRow).toBe(`${sha256Hex('a@example.com')},1795773600,checkout,offline,1,A,,${sha256Hex('16505551212')}`);
+  });
+
   it('excludes events outside the window and more than 5 minutes ahead', async () => {
     const { events, report } = await runPipeline(
       HEADER +

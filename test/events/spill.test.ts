@@ -3,15 +3,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../helpers/pipeline.js';
 import { tempDir } from '../helpers/temp.js';
+import { csvRow } from '../../src/upload/rows.js';
 
 /** Item rows of `orders` orders, scattered: each order's rows are far apart. */
-function scattered(orders: number, itemsPerOrder: number): string {
+function scattered(orders: number, itemsPerOrder: number, orderId = (id: number): string => `O-${id}`): string {
   let text = 'order_id,email,timestamp,currency,price,quantity,product_id\n';
   for (let item = 0; item < itemsPerOrder; item++) {
     for (let o = 0; o < orders; o++) {
       const id = (o * 7919) % orders; // a permutation, so first rows are not in id order
       const currency = id === 5 && item === 2 ? 'EUR' : 'USD'; // one CURRENCY_MISMATCH, found only after the spill
-      text += `O-${id},user${id}@example.com,2026-11-27T${String(id % 24).padStart(2, '0')}:00:00Z,${currency},${item + 1}.5${id % 10},${item + 1},P${item}\n`;
+      text += `${orderId(id)},user${id}@example.com,2026-11-27T${String(id % 24).padStart(2, '0')}:00:00Z,${currency},${item + 1}.5${id % 10},${item + 1},P${item}\n`;
     }
   }
   return text;
@@ -28,6 +29,24 @@ describe('spill to disk', () => {
     expect(spilled.report.rows).toEqual(memory.report.rows);
     expect(spilled.report.rejects).toEqual({ CURRENCY_MISMATCH: 1 });
     expect(memory.report.rejects).toEqual({ CURRENCY_MISMATCH: 1 });
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('carries upload CSV rows through the spill, order ids with quotes and line breaks too', async () => {
+    // Every 7th order id needs quoting in the upload CSV; some hold a line break, which a spill run
+    // line must not split on.
+    const odd = (id: number): string => (id % 7 === 0 ? `"O-${id}, ""q""${id % 2 ? '\n' : '\r'}x"` : `O-${id}`);
+    const input = scattered(300, 3, odd);
+    const root = tempDir('pinconv-spill-test-');
+    const memory = await runPipeline(input, {}, 'csv');
+    const spilled = await runPipeline(input, { maxOpenOrders: 23, tempDir: root }, 'csv');
+    const rows = (r: typeof memory): string[] => r.events.map((e) => e.csvRow as string);
+    expect(rows(spilled)).toEqual(rows(memory));
+    expect(rows(memory).filter((row) => row.includes('\n'))).not.toHaveLength(0);
+    // The same rows as built from the dry run's full events.
+    const dry = await runPipeline(input, { windowDays: 30 });
+    const columns = memory.options.csvColumns ?? [];
+    expect(rows(memory)).toEqual(dry.events.map((e) => csvRow(e.event, columns)));
     expect(readdirSync(root)).toEqual([]);
   });
 
