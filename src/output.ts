@@ -34,7 +34,7 @@ export class LineWriter {
     });
   }
 
-  async write(text: string): Promise<void> {
+  async write(text: string | Uint8Array): Promise<void> {
     if (this.failure) throw new OutputError(`write failed (${this.failure.code ?? 'error'})`);
     if (this.closed) return;
     if (!this.out.write(text)) await drained(this.out);

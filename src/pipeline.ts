@@ -24,16 +24,24 @@ import { SpillGrouper } from './events/spill.js';
 export class EventItem {
   /** The event serialised once, as it goes into request bodies; '' for events built for the upload CSV. */
   readonly json: string;
+  /** The UTF-8 size of json. */
+  readonly bytes: number;
   /** For the upload CSV (PipelineOptions.csvColumns): the event's CSV row, without its line end. */
   readonly csvRow: string | undefined;
   private readonly source: Position[] | Settled;
   private parsed: ConversionEvent | undefined;
 
-  constructor(json: string, positions: Position[] | Settled, event?: ConversionEvent, csvRow?: string) {
+  constructor(json: string, positions: Position[] | Settled, event?: ConversionEvent, csvRow?: string, bytes = Buffer.byteLength(json)) {
     this.json = json;
+    this.bytes = bytes;
     this.csvRow = csvRow;
     this.source = positions;
     this.parsed = event;
+  }
+
+  /** An event for the upload CSV: its row only, no JSON. */
+  static csv(row: string, source: Position[] | Settled, event?: ConversionEvent): EventItem {
+    return new EventItem('', source, event, row, 0);
   }
 
   /** The input rows of the event (parsed on demand for events read back from a spill). */
@@ -186,14 +194,14 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       return;
     }
     // A request body's limit; an upload row is bounded by --max-bytes when it is written.
-    if (!eventRules.csvColumns && Batcher.soloBytes(outcome.text) > MAX_BATCH_BYTES) {
+    if (!eventRules.csvColumns && Batcher.soloBytes(outcome.bytes) > MAX_BATCH_BYTES) {
       const orderId = settled.orderId;
       await report.reject('EVENT_TOO_LARGE', settled.positions, { message: REASONS.EVENT_TOO_LARGE, ...orderIdField(orderId) });
       return;
     }
     report.events.built++;
     report.rows.inEvents += rows;
-    out.push(eventRules.csvColumns ? new EventItem('', settled, outcome.event, outcome.text) : new EventItem(outcome.text, settled, outcome.event));
+    out.push(eventRules.csvColumns ? EventItem.csv(outcome.text, settled, outcome.event) : new EventItem(outcome.text, settled, outcome.event, undefined, outcome.bytes));
   };
   const finish = (order: OrderState, out: EventItem[]): Promise<void> => take(settle(order, eventRules), out);
 

@@ -5,10 +5,11 @@ import { buildEvent, serializeEvent, type EventRules, type OrderState } from './
 
 /**
  * text is the event as it leaves pinconv: its JSON, or, when EventRules.csvColumns is set, its upload
- * CSV row (newline included). event is the object when the order was settled in this thread.
+ * CSV row (without line end); bytes is its UTF-8 size, measured where it was settled (often a worker
+ * thread). event is the object when the order was settled in this thread.
  */
 export type Outcome =
-  | { ok: true; eventTime: number; text: string; event?: ConversionEvent }
+  | { ok: true; eventTime: number; text: string; bytes: number; event?: ConversionEvent }
   | { ok: false; reason: 'NO_IDENTIFIER' | 'NO_VALUE' };
 
 /**
@@ -61,13 +62,18 @@ export class Settled {
 
 export function settle(order: OrderState, rules: EventRules): Settled {
   const built = buildEvent(order, rules);
-  const outcome: Outcome = built.ok
-    ? { ok: true, eventTime: built.event.event_time, text: rules.csvColumns ? csvRow(built.event, rules.csvColumns) : serializeEvent(built.event), event: built.event }
-    : { ok: false, reason: built.reason };
+  let outcome: Outcome;
+  if (built.ok) {
+    const text = rules.csvColumns ? csvRow(built.event, rules.csvColumns) : serializeEvent(built.event);
+    outcome = { ok: true, eventTime: built.event.event_time, text, bytes: Buffer.byteLength(text), event: built.event };
+  } else {
+    outcome = { ok: false, reason: built.reason };
+  }
   return new Settled(order.firstSeq, order.positions.length, outcome, order.positions, order.orderId);
 }
 
-// A run line: seq, rows, positions, order id, outcome, event time or reason, and the event's text.
+// A run line: seq, rows, positions, order id, outcome, then the reason, or the event time, the text's
+// UTF-8 size and the event's text.
 // JSON.stringify never leaves a raw tab or line break in its output, so tabs separate the fields and
 // lines end at newlines. The text comes last, as it is: event JSON never holds a raw line break, and a
 // CSV row rarely does (a quoted order_id may); such a text is written as a JSON string, outcome "2".
@@ -75,7 +81,8 @@ export function encodeSettled(s: Settled): string {
   const head = `${s.firstSeq}\t${s.rows}\t${JSON.stringify(s.positions)}\t${s.orderId === undefined ? '' : JSON.stringify(s.orderId)}`;
   if (!s.outcome.ok) return `${head}\t0\t${s.outcome.reason}`;
   const text = s.outcome.text;
-  return text.indexOf('\n') < 0 && text.indexOf('\r') < 0 ? `${head}\t1\t${s.outcome.eventTime}\t${text}` : `${head}\t2\t${s.outcome.eventTime}\t${JSON.stringify(text)}`;
+  const { eventTime, bytes } = s.outcome;
+  return text.indexOf('\n') < 0 && text.indexOf('\r') < 0 ? `${head}\t1\t${eventTime}\t${bytes}\t${text}` : `${head}\t2\t${eventTime}\t${bytes}\t${JSON.stringify(text)}`;
 }
 
 export function decodeSettled(line: string): Settled {
@@ -84,11 +91,15 @@ export function decodeSettled(line: string): Settled {
   const t3 = line.indexOf('\t', t2 + 1);
   const t4 = line.indexOf('\t', t3 + 1);
   const t5 = line.indexOf('\t', t4 + 1);
-  const t6 = line.indexOf('\t', t5 + 1);
   const code = line.charCodeAt(t4 + 1);
-  const outcome: Outcome =
-    code === 0x30
-      ? { ok: false, reason: line.slice(t5 + 1) as 'NO_IDENTIFIER' | 'NO_VALUE' }
-      : { ok: true, eventTime: Number(line.slice(t5 + 1, t6)), text: code === 0x31 ? line.slice(t6 + 1) : (JSON.parse(line.slice(t6 + 1)) as string) };
+  let outcome: Outcome;
+  if (code === 0x30) {
+    outcome = { ok: false, reason: line.slice(t5 + 1) as 'NO_IDENTIFIER' | 'NO_VALUE' };
+  } else {
+    const t6 = line.indexOf('\t', t5 + 1);
+    const t7 = line.indexOf('\t', t6 + 1);
+    const text = line.slice(t7 + 1);
+    outcome = { ok: true, eventTime: Number(line.slice(t5 + 1, t6)), bytes: Number(line.slice(t6 + 1, t7)), text: code === 0x31 ? text : (JSON.parse(text) as string) };
+  }
   return new Settled(Number(line.slice(0, t1)), Number(line.slice(t1 + 1, t2)), outcome, line.slice(t2 + 1, t3), { text: line.slice(t3 + 1, t4) });
 }

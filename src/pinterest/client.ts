@@ -40,7 +40,7 @@ export class ConversionsClient {
     this.timeoutMs = options.timeoutMs;
   }
 
-  async post(body: string): Promise<ApiAnswer> {
+  async post(body: Uint8Array | string): Promise<ApiAnswer> {
     const response = await request(this.url, {
       method: 'POST',
       headers: this.headers,

@@ -8,9 +8,10 @@ export async function writeDryRun(events: AsyncIterable<EventItem[]>, out: LineW
   let bodies = 0;
   for await (const items of events) {
     for (const item of items) {
-      const full = batcher.add(item.json, item);
+      const full = batcher.add(item.json, item, item.bytes);
       if (full) {
-        await out.write(batchBody(full.events) + '\n');
+        await out.write(batchBody(full.events, full.sizes));
+        await out.write('\n');
         bodies++;
       }
     }
@@ -18,7 +19,8 @@ export async function writeDryRun(events: AsyncIterable<EventItem[]>, out: LineW
   }
   const last = batcher.flush();
   if (last) {
-    await out.write(batchBody(last.events) + '\n');
+    await out.write(batchBody(last.events, last.sizes));
+    await out.write('\n');
     bodies++;
   }
   return bodies;

@@ -52,7 +52,7 @@ class BatchSender {
   }
 
   /** POST with retries; returns the first answer that is not worth retrying. */
-  private async post(body: string): Promise<ApiAnswer> {
+  private async post(body: Uint8Array): Promise<ApiAnswer> {
     const { maxRetries, baseBackoffMs, maxBackoffMs } = this.options;
     for (let attempt = 0; ; attempt++) {
       if (this.fatal) throw this.fatal;
@@ -80,7 +80,7 @@ class BatchSender {
   }
 
   async send(items: readonly EventItem[]): Promise<void> {
-    const answer = await this.post(batchBody(items.map((item) => item.json)));
+    const answer = await this.post(batchBody(items.map((item) => item.json), items.map((item) => item.bytes)));
     const { status } = answer;
     if (status === 401 || status === 403) {
       throw new AuthError(
@@ -184,7 +184,7 @@ export async function sendToPinterest(events: AsyncIterable<EventItem[]>, option
   try {
     outer: for await (const items of events) {
       for (const item of items) {
-        const full = batcher.add(item.json, item);
+        const full = batcher.add(item.json, item, item.bytes);
         if (full) await schedule(full);
         if (sender.fatal || io.stopped?.()) break outer;
       }

@@ -6,7 +6,7 @@ describe('Batcher', () => {
   it('never exceeds the event and byte limits and loses nothing, in order', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.string({ minLength: 0, maxLength: 300 }), { maxLength: 400 }),
+        fc.array(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 100 })), { maxLength: 400 }),
         fc.integer({ min: 1, max: 50 }),
         fc.integer({ min: 400, max: 5000 }),
         (texts, maxEvents, maxBytes) => {
@@ -14,7 +14,9 @@ describe('Batcher', () => {
           const out: number[] = [];
           const check = (batch: ReturnType<Batcher<number>['flush']>): void => {
             if (!batch) return;
-            const body = batchBody(batch.events);
+            const body = batchBody(batch.events, batch.sizes);
+            expect(body.toString('utf8')).toBe(`{"data":[${batch.events.join(',')}]}`);
+            expect(batchBody(batch.events)).toEqual(body);
             expect(batch.events.length).toBeGreaterThan(0);
             expect(batch.events.length).toBeLessThanOrEqual(maxEvents);
             expect(Buffer.byteLength(body)).toBe(batch.bytes);

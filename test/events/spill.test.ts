@@ -12,7 +12,7 @@ function scattered(orders: number, itemsPerOrder: number, orderId = (id: number)
     for (let o = 0; o < orders; o++) {
       const id = (o * 7919) % orders; // a permutation, so first rows are not in id order
       const currency = id === 5 && item === 2 ? 'EUR' : 'USD'; // one CURRENCY_MISMATCH, found only after the spill
-      text += `${orderId(id)},user${id}@example.com,2026-11-27T${String(id % 24).padStart(2, '0')}:00:00Z,${currency},${item + 1}.5${id % 10},${item + 1},P${item}\n`;
+      text += `${orderId(id)},user${id}@example.com,2026-11-27T${String(id % 24).padStart(2, '0')}:00:00Z,${currency},${item + 1}.5${id % 10},${item + 1},Pé${item}\n`;
     }
   }
   return text;
@@ -25,6 +25,8 @@ describe('spill to disk', () => {
     const root = tempDir('pinconv-spill-test-');
     const spilled = await runPipeline(input, { maxOpenOrders: 37, tempDir: root });
     expect(spilled.events.map((e) => e.json)).toEqual(memory.events.map((e) => e.json));
+    // Sizes measured where the events were settled, carried through the spill runs.
+    expect(spilled.events.map((e) => e.bytes)).toEqual(spilled.events.map((e) => Buffer.byteLength(e.json)));
     expect(spilled.events).toHaveLength(501);
     expect(spilled.report.rows).toEqual(memory.report.rows);
     expect(spilled.report.rejects).toEqual({ CURRENCY_MISMATCH: 1 });
