@@ -1,7 +1,7 @@
 import { parse, type CsvError } from 'csv-parse/sync';
 import type { Position } from '../errors.js';
 import { describeCsvError } from '../input/csv.js';
-import { parseCsvFast } from '../input/csv-fast.js';
+import { CsvScan } from '../input/csv-fast.js';
 import type { Delimiter } from '../input/detect.js';
 import { ColumnResolver, FIELDS, FIELD_INDEX, type Field } from './columns.js';
 import { encodeRow } from '../events/row-format.js';
@@ -61,6 +61,8 @@ export class ChunkProcessor {
   private reportedUnknown = 0;
   private runs: ChunkRunCollector | undefined;
   private readonly grouper: ChunkGrouper | undefined;
+  private readonly scan = new CsvScan();
+  private readonly fields: string[] = [];
 
   constructor(config: ChunkConfig) {
     this.config = config;
@@ -98,18 +100,23 @@ export class ChunkProcessor {
 
   private csv(bytes: Buffer, startLine: number, index: number, skipHeader: boolean, items: RowItem[]): void {
     const { file, columnFields, maxRecordBytes } = this.config;
-    let records = parseCsvFast(bytes.toString('utf8'), this.config.delimiter, maxRecordBytes / 4);
-    try {
-      records ??= parse(bytes, { delimiter: this.config.delimiter, relax_column_count: true, max_record_size: maxRecordBytes }) as string[][];
-    } catch (caught) {
-      const csvError = caught as CsvError & { lines?: number };
-      throw { message: describeCsvError(csvError, maxRecordBytes), line: startLine + (typeof csvError.lines === 'number' ? csvError.lines - 1 : 0) };
+    // The fast scan slices each record's fields when it is read; odd chunks go to csv-parse whole.
+    let records: string[][] | undefined;
+    if (!this.scan.scan(bytes.toString('utf8'), this.config.delimiter, maxRecordBytes / 4)) {
+      try {
+        records = parse(bytes, { delimiter: this.config.delimiter, relax_column_count: true, max_record_size: maxRecordBytes }) as string[][];
+      } catch (caught) {
+        const csvError = caught as CsvError & { lines?: number };
+        throw { message: describeCsvError(csvError, maxRecordBytes), line: startLine + (typeof csvError.lines === 'number' ? csvError.lines - 1 : 0) };
+      }
     }
+    const count = records ? records.length : this.scan.records;
     // Lines are counted here: a quoted field may hold newlines; empty lines come as [""] and are skipped.
     let line = startLine;
     let k = 0;
-    for (let r = 0; r < records.length; r++) {
-      const fields = records[r] as string[];
+    for (let r = 0; r < count; r++) {
+      // One array for every record of a scan: the cells below take its strings, never the array.
+      const fields = records ? (records[r] as string[]) : this.scan.record(r, this.fields);
       const recordLine = line;
       line++;
       let blank = true;
