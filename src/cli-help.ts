@@ -93,7 +93,8 @@ Usage:
   pinconv csv [FILE...] --out - [options]        one CSV on stdout
 
 Writes DIR/upload-00001.csv, upload-00002.csv, … (each with its header, each under Pinterest's
-limits of 10,000,000 rows and 5 GB) and DIR/manifest.json.
+limits of 10,000,000 rows and 5 GB) and DIR/manifest.json. Only the personal fields the columns
+carry are read (email by default); names, address, gender and birthdate are not.
 
 Upload:
   --out DIR|-                     the folder for the parts (created if missing), or - for stdout

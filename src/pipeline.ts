@@ -22,17 +22,20 @@ import { SpillGrouper } from './events/spill.js';
 
 /** An event ready to leave pinconv, with the input rows it came from. */
 export class EventItem {
-  /** The event serialised once, as it goes into request bodies; '' for events built for the upload CSV. */
-  readonly json: string;
-  /** The UTF-8 size of json. */
+  /**
+   * The event serialised once, as it goes into request bodies: text, or UTF-8 bytes when a worker
+   * thread settled it (a view into its chunk's buffer); empty for events built for the upload CSV.
+   */
+  readonly payload: string | Uint8Array;
+  /** The UTF-8 size of the payload. */
   readonly bytes: number;
   /** For the upload CSV (PipelineOptions.csvColumns): the event's CSV row, without its line end. */
   readonly csvRow: string | undefined;
   private readonly source: Position[] | Settled;
   private parsed: ConversionEvent | undefined;
 
-  constructor(json: string, positions: Position[] | Settled, event?: ConversionEvent, csvRow?: string, bytes = Buffer.byteLength(json)) {
-    this.json = json;
+  constructor(payload: string | Uint8Array, positions: Position[] | Settled, event?: ConversionEvent, csvRow?: string, bytes = Buffer.byteLength(payload)) {
+    this.payload = payload;
     this.bytes = bytes;
     this.csvRow = csvRow;
     this.source = positions;
@@ -44,6 +47,12 @@ export class EventItem {
     return new EventItem('', source, event, row, 0);
   }
 
+  /** The event's JSON as text (decoded on demand from bytes). */
+  get json(): string {
+    const p = this.payload;
+    return typeof p === 'string' ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('utf8');
+  }
+
   /** The input rows of the event (parsed on demand for events read back from a spill). */
   get positions(): Position[] {
     return Array.isArray(this.source) ? this.source : this.source.positions;
@@ -52,13 +61,19 @@ export class EventItem {
   /** event_id without parsing: pinconv writes it as a 64-hex string right after "event_id". */
   get eventId(): string {
     if (this.parsed) return this.parsed.event_id;
-    const at = this.json.indexOf('"event_id":"') + 12;
-    return this.json.slice(at, at + 64);
+    const p = this.payload;
+    if (typeof p === 'string') {
+      const at = p.indexOf('"event_id":"') + 12;
+      return p.slice(at, at + 64);
+    }
+    const bytes = Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+    const at = bytes.indexOf('"event_id":"') + 12;
+    return bytes.toString('latin1', at, at + 64);
   }
 
   /** The event as an object; events read back from a spill are parsed only when asked for. */
   get event(): ConversionEvent {
-    if (this.parsed === undefined && this.json === '') throw new Error('an event built for the upload CSV carries its CSV row only');
+    if (this.parsed === undefined && this.bytes === 0) throw new Error('an event built for the upload CSV carries its CSV row only');
     this.parsed ??= JSON.parse(this.json) as ConversionEvent;
     return this.parsed;
   }
@@ -201,15 +216,16 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     }
     report.events.built++;
     report.rows.inEvents += rows;
-    out.push(eventRules.csvColumns ? EventItem.csv(outcome.text, settled, outcome.event) : new EventItem(outcome.text, settled, outcome.event, undefined, outcome.bytes));
+    if (eventRules.csvColumns) out.push(EventItem.csv(outcome.text as string, settled, outcome.event));
+    else out.push(new EventItem(outcome.text, settled, outcome.event, undefined, outcome.bytes));
   };
   const finish = (order: OrderState, out: EventItem[]): Promise<void> => take(settle(order, eventRules), out);
 
   let completed = false;
   try {
-    for await (const batch of readRows(sources, readOptions, report.input)) {
+    for await (const { items, bytes } of readRows(sources, readOptions, report.input)) {
       const out: EventItem[] = [];
-      for (const item of batch) {
+      for (const item of items) {
         report.rows.read++;
         if (typeof item !== 'string') {
           const { pos, reason, ...detail } = item;
@@ -218,7 +234,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
         }
         if (item.charCodeAt(0) === SETTLED_CODE) {
           // An order a worker put together and settled: first the main thread's open order ends.
-          const settled = decodeSettled(item.slice(1));
+          const settled = decodeSettled(item.slice(1), bytes);
           report.rows.read += settled.rows - 1;
           if (settled.hasOrderId && grouper instanceof PrescanGrouper) {
             const ended = grouper.endRun();

@@ -5,9 +5,12 @@ export const MAX_BATCH_BYTES = 2_000_000;
 
 const ENVELOPE_BYTES = '{"data":[]}'.length;
 
+/** A serialised event, a JSON object: text, or its UTF-8 bytes. */
+export type EventPayload = string | Uint8Array;
+
 export interface Batch<T> {
-  /** Serialised events, each a JSON object. */
-  events: string[];
+  /** Serialised events. */
+  events: EventPayload[];
   /** The UTF-8 size of each event. */
   sizes: number[];
   items: T[];
@@ -21,16 +24,21 @@ export interface Batch<T> {
  * latin1, the cheapest encoding. sizes, when known (events settled in worker threads carry theirs),
  * spare measuring each event again.
  */
-export function batchBody(events: readonly string[], sizes: readonly number[] = events.map((e) => Buffer.byteLength(e))): Buffer {
+export function batchBody(events: readonly EventPayload[], sizes: readonly number[] = events.map((e) => Buffer.byteLength(e))): Buffer {
   let total = ENVELOPE_BYTES + Math.max(0, events.length - 1);
   for (const size of sizes) total += size;
   const body = Buffer.allocUnsafe(total);
   let at = body.write('{"data":[', 0, 'latin1');
   for (let i = 0; i < events.length; i++) {
     if (i > 0) body[at++] = 0x2c; // ,
-    const json = events[i] as string;
+    const json = events[i] as EventPayload;
     const size = sizes[i] as number;
-    at += body.write(json, at, size, size === json.length ? 'latin1' : 'utf8');
+    if (typeof json !== 'string') {
+      body.set(json, at);
+      at += size;
+    } else {
+      at += body.write(json, at, size, size === json.length ? 'latin1' : 'utf8');
+    }
   }
   body.write(']}', at, 'latin1');
   return body;
@@ -41,7 +49,7 @@ export function batchBody(events: readonly string[], sizes: readonly number[] = 
  * Pure: add() returns a full batch when the next event would not fit, flush() the rest.
  */
 export class Batcher<T> {
-  private events: string[] = [];
+  private events: EventPayload[] = [];
   private sizes: number[] = [];
   private items: T[] = [];
   private bytes = ENVELOPE_BYTES;
@@ -59,7 +67,7 @@ export class Batcher<T> {
   }
 
   /** Adds an event (its UTF-8 size when known); returns the batch it filled, if any. */
-  add(json: string, item: T, length = Buffer.byteLength(json)): Batch<T> | undefined {
+  add(json: EventPayload, item: T, length = Buffer.byteLength(json)): Batch<T> | undefined {
     let full: Batch<T> | undefined;
     if (this.events.length > 0 && (this.events.length >= this.maxEvents || this.bytes + length + 1 > this.maxBytes)) {
       full = this.flush();

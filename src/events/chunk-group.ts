@@ -2,7 +2,7 @@ import { encodeRow } from './row-format.js';
 import { addToOrder, openOrder, type EventRules } from './order.js';
 import { REASONS } from './reasons.js';
 import type { RepeatTest } from './runs.js';
-import { encodeSettled, settle } from './settle.js';
+import { ByteSink, encodeSettled, settle } from './settle.js';
 import type { NormalizedRow, RowReject } from '../rows/normalize-row.js';
 
 /** Marks an item line that holds a settled order (events/settle.ts) rather than an encoded row. */
@@ -28,17 +28,25 @@ export class ChunkGrouper {
   /** 'first': the chunk's first run; 'inner': its rows are held; 'multi': rows pass through. */
   private kind: 'first' | 'inner' | 'multi' = 'first';
   private held: NormalizedRow[] = [];
+  /** Event JSON goes here rather than into the item lines (upload CSV rows, being short, stay in them). */
+  private readonly sink: ByteSink | undefined;
 
   constructor(runs: RepeatTest, rules: EventRules) {
     this.runs = runs;
     this.rules = rules;
+    if (!rules.csvColumns) this.sink = new ByteSink();
+  }
+
+  /** The bytes that this chunk's settled lines point into (decodeSettled), if any. */
+  takeBytes(): Uint8Array | undefined {
+    return this.sink?.take();
   }
 
   add(row: NormalizedRow, items: ChunkItem[]): void {
     const id = row.orderId;
     if (id === undefined) {
       // An event of its own; it does not end the run around it (the prescan skips such rows too).
-      items.push(SETTLED_MARK + encodeSettled(settle(openOrder(row), this.rules)));
+      items.push(SETTLED_MARK + encodeSettled(settle(openOrder(row), this.rules), this.sink));
       return;
     }
     if (this.sawId && id === this.currentId) {
@@ -74,6 +82,6 @@ export class ChunkGrouper {
       const reject = addToOrder(order, row);
       if (reject) items.push({ pos: row.pos, reason: reject, field: 'currency', message: REASONS[reject], order_id: order.orderId as string });
     }
-    items.push(SETTLED_MARK + encodeSettled(settle(order, this.rules)));
+    items.push(SETTLED_MARK + encodeSettled(settle(order, this.rules), this.sink));
   }
 }

@@ -9,7 +9,7 @@ import { buildEvent, serializeEvent, type EventRules, type OrderState } from './
  * thread). event is the object when the order was settled in this thread.
  */
 export type Outcome =
-  | { ok: true; eventTime: number; text: string; bytes: number; event?: ConversionEvent }
+  | { ok: true; eventTime: number; text: string | Uint8Array; bytes: number; event?: ConversionEvent }
   | { ok: false; reason: 'NO_IDENTIFIER' | 'NO_VALUE' };
 
 /**
@@ -60,6 +60,37 @@ export class Settled {
   }
 }
 
+/**
+ * The bytes of the events settled in one chunk: texts are written here as they are settled, so the
+ * strings die young, and the buffer crosses to the main thread whole, transferred, not copied.
+ */
+export class ByteSink {
+  private buffer: Buffer = Buffer.from(new ArrayBuffer(256 * 1024));
+  private length = 0;
+
+  /** Writes text (of this UTF-8 size) and returns its offset. */
+  append(text: string, size: number): number {
+    if (this.length + size > this.buffer.length) {
+      const grown = Buffer.from(new ArrayBuffer(Math.max(2 * this.buffer.length, this.length + size)));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    const at = this.length;
+    // A text whose UTF-8 size equals its length is ASCII: latin1 is a plain copy.
+    this.length += this.buffer.write(text, at, size, size === text.length ? 'latin1' : 'utf8');
+    return at;
+  }
+
+  /** The bytes written so far, on a buffer of their own (safe to transfer); the sink starts afresh. */
+  take(): Uint8Array | undefined {
+    if (this.length === 0) return undefined;
+    const taken = new Uint8Array(this.buffer.buffer, 0, this.length);
+    this.buffer = Buffer.from(new ArrayBuffer(Math.max(this.length, 64 * 1024)));
+    this.length = 0;
+    return taken;
+  }
+}
+
 export function settle(order: OrderState, rules: EventRules): Settled {
   const built = buildEvent(order, rules);
   let outcome: Outcome;
@@ -77,15 +108,20 @@ export function settle(order: OrderState, rules: EventRules): Settled {
 // JSON.stringify never leaves a raw tab or line break in its output, so tabs separate the fields and
 // lines end at newlines. The text comes last, as it is: event JSON never holds a raw line break, and a
 // CSV row rarely does (a quoted order_id may); such a text is written as a JSON string, outcome "2".
-export function encodeSettled(s: Settled): string {
+// A line of a chunk result may instead give the text's offset in the chunk's bytes, outcome "3".
+export function encodeSettled(s: Settled, sink?: ByteSink): string {
   const head = `${s.firstSeq}\t${s.rows}\t${JSON.stringify(s.positions)}\t${s.orderId === undefined ? '' : JSON.stringify(s.orderId)}`;
   if (!s.outcome.ok) return `${head}\t0\t${s.outcome.reason}`;
   const text = s.outcome.text;
+  if (typeof text !== 'string') throw new Error('a settled order read as bytes is never encoded again');
+  // In a chunk result the text goes to the chunk's bytes and the line keeps its offset (outcome "3").
+  if (sink) return `${head}\t3\t${s.outcome.eventTime}\t${s.outcome.bytes}\t${sink.append(text, s.outcome.bytes)}`;
   const { eventTime, bytes } = s.outcome;
   return text.indexOf('\n') < 0 && text.indexOf('\r') < 0 ? `${head}\t1\t${eventTime}\t${bytes}\t${text}` : `${head}\t2\t${eventTime}\t${bytes}\t${JSON.stringify(text)}`;
 }
 
-export function decodeSettled(line: string): Settled {
+/** Reads a run line; `bytes` are the chunk's bytes that an outcome "3" line points into. */
+export function decodeSettled(line: string, bytes?: Uint8Array): Settled {
   const t1 = line.indexOf('\t');
   const t2 = line.indexOf('\t', t1 + 1);
   const t3 = line.indexOf('\t', t2 + 1);
@@ -98,8 +134,16 @@ export function decodeSettled(line: string): Settled {
   } else {
     const t6 = line.indexOf('\t', t5 + 1);
     const t7 = line.indexOf('\t', t6 + 1);
-    const text = line.slice(t7 + 1);
-    outcome = { ok: true, eventTime: Number(line.slice(t5 + 1, t6)), bytes: Number(line.slice(t6 + 1, t7)), text: code === 0x31 ? text : (JSON.parse(text) as string) };
+    const size = Number(line.slice(t6 + 1, t7));
+    let text: string | Uint8Array;
+    if (code === 0x33) {
+      if (bytes === undefined) throw new Error('a settled order points into chunk bytes that did not come along');
+      const at = Number(line.slice(t7 + 1));
+      text = bytes.subarray(at, at + size);
+    } else {
+      text = code === 0x31 ? line.slice(t7 + 1) : (JSON.parse(line.slice(t7 + 1)) as string);
+    }
+    outcome = { ok: true, eventTime: Number(line.slice(t5 + 1, t6)), bytes: size, text };
   }
   return new Settled(Number(line.slice(0, t1)), Number(line.slice(t1 + 1, t2)), outcome, line.slice(t2 + 1, t3), { text: line.slice(t3 + 1, t4) });
 }

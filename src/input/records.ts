@@ -142,13 +142,19 @@ async function* chunkResults(
   }
 }
 
-async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, format: 'csv' | 'ndjson', options: ReadOptions): AsyncGenerator<RowItem[]> {
+/** Items in input order, and the bytes that their settled lines point into (events/settle.ts). */
+export interface RowBatch {
+  items: RowItem[];
+  bytes?: Uint8Array | undefined;
+}
+
+async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, format: 'csv' | 'ndjson', options: ReadOptions): AsyncGenerator<RowBatch> {
   for await (const result of chunkResults(bytes, head, source, format, options, false)) {
     for (const [field, count] of Object.entries(result.invalid) as Array<[Field, number]>) {
       options.invalid[field] = (options.invalid[field] ?? 0) + count;
     }
     for (const name of result.unknown) options.resolver.noteUnknown(name);
-    if (result.items.length > 0) yield result.items;
+    if (result.items.length > 0) yield { items: result.items, bytes: result.bytes };
   }
 }
 
@@ -193,7 +199,7 @@ export async function scanRuns(sources: readonly Source[], options: ReadOptions,
   return index;
 }
 
-async function* jsonArrayRows(bytes: Readable, source: Source, options: ReadOptions): AsyncGenerator<RowItem[]> {
+async function* jsonArrayRows(bytes: Readable, source: Source, options: ReadOptions): AsyncGenerator<RowBatch> {
   const processor = new ChunkProcessor({
     kind: 'ndjson', file: source.name, delimiter: ',', columnFields: [], maxRecordBytes: options.maxRecordBytes,
     rules: options.rules, renames: [...options.resolver.renames],
@@ -204,11 +210,11 @@ async function* jsonArrayRows(bytes: Readable, source: Source, options: ReadOpti
     for await (const { value, line } of readJsonArray(bytes, source.name)) {
       batch.push(processor.object(value, seq++, { file: source.name, line, unit: 'record' }));
       if (batch.length >= BATCH) {
-        yield batch;
+        yield { items: batch };
         batch = [];
       }
     }
-    if (batch.length > 0) yield batch;
+    if (batch.length > 0) yield { items: batch };
   } finally {
     for (const [field, count] of Object.entries(processor.invalidCounts) as Array<[Field, number]>) {
       options.invalid[field] = (options.invalid[field] ?? 0) + count;
@@ -227,13 +233,13 @@ export async function* readRows(
   sources: readonly Source[],
   options: ReadOptions,
   counter: ByteCounter,
-): AsyncGenerator<RowItem[]> {
+): AsyncGenerator<RowBatch> {
   for (const source of sources) {
     const { head, stream, format } = await openSource(source, options, counter);
     let count = 0;
     const rows = format === 'json' ? jsonArrayRows(stream, source, options) : chunkedRows(stream, head, source, format, options);
     for await (const batch of rows) {
-      count += batch.length;
+      count += batch.items.length;
       yield batch;
     }
     if (count === 0) {

@@ -8,7 +8,7 @@ export async function writeDryRun(events: AsyncIterable<EventItem[]>, out: LineW
   let bodies = 0;
   for await (const items of events) {
     for (const item of items) {
-      const full = batcher.add(item.json, item, item.bytes);
+      const full = batcher.add(item.payload, item, item.bytes);
       if (full) {
         await out.write(batchBody(full.events, full.sizes));
         await out.write('\n');

@@ -80,7 +80,7 @@ class BatchSender {
   }
 
   async send(items: readonly EventItem[]): Promise<void> {
-    const answer = await this.post(batchBody(items.map((item) => item.json), items.map((item) => item.bytes)));
+    const answer = await this.post(batchBody(items.map((item) => item.payload), items.map((item) => item.bytes)));
     const { status } = answer;
     if (status === 401 || status === 403) {
       throw new AuthError(
@@ -184,7 +184,7 @@ export async function sendToPinterest(events: AsyncIterable<EventItem[]>, option
   try {
     outer: for await (const items of events) {
       for (const item of items) {
-        const full = batcher.add(item.json, item, item.bytes);
+        const full = batcher.add(item.payload, item, item.bytes);
         if (full) await schedule(full);
         if (sender.fatal || io.stopped?.()) break outer;
       }

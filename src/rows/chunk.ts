@@ -46,6 +46,8 @@ export interface ChunkResult {
   error?: { message: string; line: number };
   /** Prescan only. */
   runs?: ChunkRuns;
+  /** After a prescan: the bytes that settled lines point into (events/settle.ts), on a buffer of their own. */
+  bytes?: Uint8Array;
 }
 
 /**
@@ -95,6 +97,8 @@ export class ChunkProcessor {
     this.reportedUnknown = unknownAll.length;
     const result: ChunkResult = error ? { items, invalid, unknown, error } : { items, invalid, unknown };
     if (this.runs) result.runs = this.runs.result();
+    const settledBytes = this.grouper?.takeBytes();
+    if (settledBytes) result.bytes = settledBytes;
     return result;
   }
 

@@ -140,10 +140,19 @@ describe('ChunkGrouper', () => {
     seq, pos: { file: 'f', line: seq + 2 }, orderId, eventTime: 1_795_000_000, currency, value: '1', price: undefined,
     quantity: undefined, productId: undefined, itemName: undefined, user: { em: 'a'.repeat(64) }, optOut: undefined, optOutType: undefined,
   });
-  const shape = (items: ChunkItem[]): string[] =>
+  const shape = (items: ChunkItem[], bytes?: Uint8Array): string[] =>
     items.map((item) => {
       if (typeof item !== 'string') return `reject ${item.reason} ${item.order_id}`;
-      if (item.startsWith(SETTLED_MARK)) return `settled ${decodeSettled(item.slice(1)).orderId ?? 'anon'}`;
+      if (item.startsWith(SETTLED_MARK)) {
+        // The event's JSON is in the chunk's bytes, at the offset the line gives.
+        const settled = decodeSettled(item.slice(1), bytes);
+        const outcome = settled.outcome;
+        if (!outcome.ok || typeof outcome.text === 'string') return 'settled without bytes';
+        const event = JSON.parse(Buffer.from(outcome.text).toString('utf8'));
+        expect(outcome.text.byteLength).toBe(outcome.bytes);
+        expect(event.custom_data.order_id).toBe(settled.orderId);
+        return `settled ${settled.orderId ?? 'anon'}`;
+      }
       return `row ${item.split('\t')[4]}`;
     });
 
@@ -153,7 +162,7 @@ describe('ChunkGrouper', () => {
     const ids = ['A', 'A', undefined, 'B', 'M', 'C', 'C', 'M', 'D'];
     ids.forEach((id, i) => grouper.add(row(i, id, id === 'C' && i === 6 ? 'EUR' : 'USD'), items));
     grouper.end(items);
-    expect(shape(items)).toEqual([
+    expect(shape(items, grouper.takeBytes())).toEqual([
       'row A', 'row A', // the first run may continue the previous chunk
       'settled anon',
       'settled B', 'row M', // B ended at a row of another order; M may repeat
