@@ -297,7 +297,7 @@ else if (agreement) {
 }
 process.stdout.write((opts.columns === 'all'
   ? 'DuckDB writes 8 more hashed columns than pinconv\'s default upload CSV, but normalises more roughly '
-  : 'Same columns as pinconv\'s default upload CSV; DuckDB may skip fields no column holds, which pinconv still checks and counts. It normalises more roughly ') +
+  : 'Same columns as pinconv\'s default upload CSV; both skip the personal fields no column holds. DuckDB normalises more roughly ') +
   '(no libphonenumber, no birthdate/gender, state names not mapped, no spill-to-disk grouping).\n');
 for (const p of problems) process.stdout.write(`\nPROBLEM: ${p}\n`);
 const saved = saveResult('duckdb', { env: info, options: opts, input: data.file, results, agreement });
