@@ -144,7 +144,9 @@ export function serializeEvent(event: ConversionEvent): string {
   let user = '';
   for (const key in event.user_data) {
     const hashes = event.user_data[key] as string[];
-    user += `${user === '' ? '' : ','}"${key}":[${hashes.map((h) => `"${h}"`).join(',')}]`;
+    let list = '';
+    for (let i = 0; i < hashes.length; i++) list += i === 0 ? `"${hashes[i]}"` : `,"${hashes[i]}"`;
+    user += `${user === '' ? '' : ','}"${key}":[${list}]`;
   }
   const c = event.custom_data;
   let custom = `"currency":${q(c.currency)},"value":${q(c.value)}`;
