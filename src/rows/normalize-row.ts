@@ -78,8 +78,17 @@ function text(cell: Cell): string {
   return typeof cell === 'string' ? cell : String(cell);
 }
 
+/**
+ * Whether a cell is empty after the text rules (NFC, trim). NFC turns no whitespace into anything
+ * else and nothing else into whitespace, so trim alone decides; a visible ASCII first character
+ * decides without it.
+ */
 function isBlank(cell: Cell): boolean {
-  return cell === null || cell === undefined || (typeof cell === 'string' && cleanText(cell) === '');
+  if (cell === null || cell === undefined) return true;
+  if (typeof cell !== 'string') return false;
+  const first = cell.charCodeAt(0);
+  if (first > 32 && first < 127) return false;
+  return cell.trim() === '';
 }
 
 /** The order_id of a row: trimmed NFC text, or undefined when blank (the prescan uses it too). */

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanText, isSha256Hex, personal } from '../../src/normalize/text.js';
 import { DIGEST, anyString, hexDigest, padding } from './arbitraries.js';
+import { orderIdOf } from '../../src/rows/normalize-row.js';
 
 describe('cleanText', () => {
   it.each([
@@ -92,5 +93,18 @@ describe('personal', () => {
 
   it('returns NFC even when the rule removes characters between a letter and a combining mark', () => {
     expect(personal('a-\u0301', (clean) => clean.replace('-', ''))).toBe('\u00e1');
+  });
+});
+
+describe('blank cells', () => {
+  // normalize-row.ts decides blankness with trim alone (and a first-character shortcut), not cleanText.
+  it('a cell is blank exactly when cleanText leaves nothing', () => {
+    const space = fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0', '\u2000', '\u2001', '\u3000', '\ufeff', '\u0301', 'a', 'É', '~', '!');
+    fc.assert(
+      fc.property(fc.oneof(anyString, fc.string({ unit: space, maxLength: 6 })), (cell) => {
+        expect(orderIdOf(cell) === undefined).toBe(cleanText(cell) === '');
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
