@@ -26,6 +26,8 @@ export class CsvScan {
   private fieldCount = 0;
   /** Per record: the index of its first field; one more entry closes the last record. */
   private starts = new Int32Array(1024);
+  /** Per record: the line breaks inside its quoted fields (the lines it spans, minus one). */
+  private breaks = new Int32Array(1024);
   records = 0;
 
   /** Scans text; false when it holds anything unusual (see above), for csv-parse to read. */
@@ -56,6 +58,9 @@ export class CsvScan {
               continue;
             }
             this.addField(i + 1, q, kind);
+            let breaks = 0;
+            for (let b = text.indexOf('\n', i + 1); b >= 0 && b < q; b = text.indexOf('\n', b + 1)) breaks++;
+            if (breaks > 0) this.breaks[this.records - 1] = (this.breaks[this.records - 1] as number) + breaks;
             i = q + 1;
             break;
           }
@@ -112,6 +117,39 @@ export class CsvScan {
     return true;
   }
 
+  /** The number of fields of record r. */
+  width(r: number): number {
+    return (this.starts[r + 1] as number) - (this.starts[r] as number);
+  }
+
+  /** The line breaks inside record r's quoted fields. */
+  lineBreaks(r: number): number {
+    return this.breaks[r] as number;
+  }
+
+  /** Field k of record r (k < width(r)). */
+  field(r: number, k: number): string {
+    const at = 3 * ((this.starts[r] as number) + k);
+    const f = this.fields;
+    const value = this.text.slice(f[at] as number, f[at + 1] as number);
+    return f[at + 2] === ESCAPED ? value.replace(/""/g, '"') : value;
+  }
+
+  /** Whether every field of record r is empty after trim (without slicing it, in the usual case). */
+  blank(r: number): boolean {
+    const f = this.fields;
+    const text = this.text;
+    for (let k = this.starts[r] as number; k < (this.starts[r + 1] as number); k++) {
+      const start = f[3 * k] as number;
+      const end = f[3 * k + 1] as number;
+      if (start === end) continue;
+      const c = text.charCodeAt(start);
+      if (c > 32 && c < 127) return false;
+      if (text.slice(start, end).trim() !== '') return false;
+    }
+    return true;
+  }
+
   /** The fields of record r, written into `into` (reused by the caller), which is returned. */
   record(r: number, into: string[]): string[] {
     const first = this.starts[r] as number;
@@ -130,7 +168,11 @@ export class CsvScan {
       const grown = new Int32Array(this.starts.length * 2);
       grown.set(this.starts);
       this.starts = grown;
+      const breaks = new Int32Array(this.breaks.length * 2);
+      breaks.set(this.breaks);
+      this.breaks = breaks;
     }
+    this.breaks[this.records] = 0;
     this.starts[this.records++] = this.fieldCount;
   }
 

@@ -8,7 +8,7 @@ import { encodeRow } from '../events/row-format.js';
 import { ChunkGrouper, type ChunkItem } from '../events/chunk-group.js';
 import type { EventRules } from '../events/order.js';
 import { ChunkRunCollector, repeatTest, type ChunkRuns } from '../events/runs.js';
-import { orderIdOf, RowNormalizer, type Cell, type InvalidFieldCounts, type RowRules } from './normalize-row.js';
+import { orderIdOf, PERSONAL_KEY, RowNormalizer, type Cell, type InvalidFieldCounts, type RowRules } from './normalize-row.js';
 
 /**
  * A row after the field rules, encoded as a line (events/row-format.ts), or the reject it became;
@@ -64,7 +64,8 @@ export class ChunkProcessor {
   private runs: ChunkRunCollector | undefined;
   private readonly grouper: ChunkGrouper | undefined;
   private readonly scan = new CsvScan();
-  private readonly fields: string[] = [];
+  /** CSV: the columns to read, as [column, FIELD_INDEX]; personal fields no wanted key needs are left out. */
+  private readonly readColumns: Array<[number, number]> = [];
 
   constructor(config: ChunkConfig) {
     this.config = config;
@@ -72,6 +73,13 @@ export class ChunkProcessor {
     this.resolver = new ColumnResolver(new Map(config.renames));
     this.width = config.columnFields.length;
     this.orderIdColumn = config.columnFields.indexOf('order_id');
+    const wanted = config.rules.userKeys;
+    config.columnFields.forEach((field, column) => {
+      if (field === null) return;
+      const key = PERSONAL_KEY[field];
+      if (wanted && key !== undefined && !wanted.includes(key)) return;
+      this.readColumns.push([column, FIELD_INDEX[field]]);
+    });
     if (config.group) this.grouper = new ChunkGrouper(repeatTest(config.group.repeatWords), config.group.eventRules);
   }
 
@@ -103,7 +111,7 @@ export class ChunkProcessor {
   }
 
   private csv(bytes: Buffer, startLine: number, index: number, skipHeader: boolean, items: RowItem[]): void {
-    const { file, columnFields, maxRecordBytes } = this.config;
+    const { file, maxRecordBytes } = this.config;
     // The fast scan slices each record's fields when it is read; odd chunks go to csv-parse whole.
     let records: string[][] | undefined;
     if (!this.scan.scan(bytes.toString('utf8'), this.config.delimiter, maxRecordBytes / 4)) {
@@ -114,13 +122,46 @@ export class ChunkProcessor {
         throw { message: describeCsvError(csvError, maxRecordBytes), line: startLine + (typeof csvError.lines === 'number' ? csvError.lines - 1 : 0) };
       }
     }
-    const count = records ? records.length : this.scan.records;
+    if (records) this.records(records, file, startLine, index, skipHeader, items);
+    else this.scanned(file, startLine, index, skipHeader, items);
+  }
+
+  /** Records of the fast scan: fields are sliced only when a column is read. */
+  private scanned(file: string, startLine: number, index: number, skipHeader: boolean, items: RowItem[]): void {
+    const scan = this.scan;
+    let line = startLine;
+    let k = 0;
+    for (let r = 0; r < scan.records; r++) {
+      const recordLine = line;
+      line += 1 + scan.lineBreaks(r);
+      if (scan.blank(r)) continue;
+      if (skipHeader) {
+        skipHeader = false;
+        continue;
+      }
+      const pos: Position = { file, line: recordLine };
+      const seq = index * SEQ_PER_CHUNK + k++;
+      const width = scan.width(r);
+      if (width > this.width) {
+        items.push({ pos, reason: 'BAD_ROW', message: `the record has ${width} fields, the header ${this.width}` });
+        continue;
+      }
+      if (this.runs) {
+        this.runs.add(this.orderIdColumn < 0 || this.orderIdColumn >= width ? undefined : orderIdOf(scan.field(r, this.orderIdColumn)));
+        continue;
+      }
+      const cells: Cell[] = new Array(FIELDS.length);
+      for (const [column, at] of this.readColumns) if (column < width) cells[at] = scan.field(r, column);
+      this.push(cells, seq, pos, items);
+    }
+  }
+
+  /** Records csv-parse read (an odd chunk); the same rules as scanned(). */
+  private records(records: string[][], file: string, startLine: number, index: number, skipHeader: boolean, items: RowItem[]): void {
     // Lines are counted here: a quoted field may hold newlines; empty lines come as [""] and are skipped.
     let line = startLine;
     let k = 0;
-    for (let r = 0; r < count; r++) {
-      // One array for every record of a scan: the cells below take its strings, never the array.
-      const fields = records ? (records[r] as string[]) : this.scan.record(r, this.fields);
+    for (const fields of records) {
       const recordLine = line;
       line++;
       let blank = true;
@@ -146,10 +187,7 @@ export class ChunkProcessor {
         continue;
       }
       const cells: Cell[] = new Array(FIELDS.length);
-      for (let i = 0; i < fields.length; i++) {
-        const field = columnFields[i];
-        if (field !== null && field !== undefined) cells[FIELD_INDEX[field]] = fields[i];
-      }
+      for (const [column, at] of this.readColumns) if (column < fields.length) cells[at] = fields[column];
       this.push(cells, seq, pos, items);
     }
   }

@@ -25,6 +25,15 @@ export const USER_KEYS = ['em', 'hashed_maids', 'ph', 'fn', 'ln', 'ge', 'db', 'c
 export type UserKey = (typeof USER_KEYS)[number];
 export type UserHashes = Partial<Record<UserKey, string>>;
 
+/**
+ * The user_data key each personal field fills. country is left out on purpose: it also steers the
+ * phone and postal rules, so it is always read.
+ */
+export const PERSONAL_KEY: Partial<Readonly<Record<Field, UserKey>>> = {
+  email: 'em', maid: 'hashed_maids', phone: 'ph', given_name: 'fn', surname: 'ln', gender: 'ge',
+  birthdate: 'db', city: 'ct', state: 'st', postal: 'zp', extern_id: 'external_id',
+};
+
 /** One input row after the field rules: only hashes of personal data, never plaintext. */
 export interface NormalizedRow {
   seq: number;

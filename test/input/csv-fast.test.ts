@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { parseCsvFast } from '../../src/input/csv-fast.js';
+import { CsvScan, parseCsvFast } from '../../src/input/csv-fast.js';
 
 const reference = (text: string, delimiter: string): string[][] | Error => {
   try {
@@ -31,7 +31,17 @@ describe('parseCsvFast', () => {
           const text = rows.map((r) => r.map(([f, q]) => quote(f, delimiter, q)).join(delimiter)).join(eol) + (trailing ? eol : '');
           const fast = parseCsvFast(text, delimiter, 1 << 18);
           if (fast === undefined) return; // handed to csv-parse: nothing to compare
-          expect(fast).toEqual(reference(text, delimiter));
+          const ref = reference(text, delimiter) as string[][];
+          expect(fast).toEqual(ref);
+          // What the chunk reader asks of a scan, record by record, without the arrays.
+          const scan = new CsvScan();
+          expect(scan.scan(text, delimiter, 1 << 18)).toBe(true);
+          ref.forEach((fields, r) => {
+            expect(scan.width(r)).toBe(fields.length);
+            fields.forEach((field, k) => expect(scan.field(r, k)).toBe(field));
+            expect(scan.lineBreaks(r)).toBe(fields.join('').split('\n').length - 1);
+            expect(scan.blank(r)).toBe(fields.every((field) => field.trim() === ''));
+          });
         },
       ),
       { numRuns: 2000 },
