@@ -18,8 +18,50 @@ const PLAIN = 0;
 const QUOTED = 1;
 const ESCAPED = 2;
 
+/** Records of a chunk as the chunk reader asks for them: one field at a time, by index. */
+export interface CsvRecords {
+  readonly records: number;
+  /** The number of fields of record r. */
+  width(r: number): number;
+  /** Field k of record r (k < width(r)). */
+  field(r: number, k: number): string;
+  /** The line breaks inside record r's fields (the lines it spans, minus one). */
+  lineBreaks(r: number): number;
+  /** Whether every field of record r is empty after trim. */
+  blank(r: number): boolean;
+}
+
+/** Records that csv-parse read (a chunk the scan gave up on), behind the same questions. */
+export class ParsedRecords implements CsvRecords {
+  private readonly rows: string[][];
+  readonly records: number;
+
+  constructor(rows: string[][]) {
+    this.rows = rows;
+    this.records = rows.length;
+  }
+
+  width(r: number): number {
+    return (this.rows[r] as string[]).length;
+  }
+
+  field(r: number, k: number): string {
+    return (this.rows[r] as string[])[k] as string;
+  }
+
+  lineBreaks(r: number): number {
+    let breaks = 0;
+    for (const field of this.rows[r] as string[]) for (let i = field.indexOf('\n'); i >= 0; i = field.indexOf('\n', i + 1)) breaks++;
+    return breaks;
+  }
+
+  blank(r: number): boolean {
+    return (this.rows[r] as string[]).every((field) => field.trim() === '');
+  }
+}
+
 /** The records of one scanned chunk, as field offsets into its text. */
-export class CsvScan {
+export class CsvScan implements CsvRecords {
   private text = '';
   /** Per field: start, end, kind. */
   private fields = new Int32Array(3 * 4096);

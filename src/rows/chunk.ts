@@ -1,7 +1,7 @@
 import { parse, type CsvError } from 'csv-parse/sync';
 import type { Position } from '../errors.js';
 import { describeCsvError } from '../input/csv.js';
-import { CsvScan } from '../input/csv-fast.js';
+import { CsvScan, ParsedRecords, type CsvRecords } from '../input/csv-fast.js';
 import type { Delimiter } from '../input/detect.js';
 import { ColumnResolver, FIELDS, FIELD_INDEX, type Field } from './columns.js';
 import { encodeRow } from '../events/row-format.js';
@@ -112,82 +112,41 @@ export class ChunkProcessor {
 
   private csv(bytes: Buffer, startLine: number, index: number, skipHeader: boolean, items: RowItem[]): void {
     const { file, maxRecordBytes } = this.config;
-    // The fast scan slices each record's fields when it is read; odd chunks go to csv-parse whole.
-    let records: string[][] | undefined;
+    // The fast scan slices a record's fields only when they are read; odd chunks go to csv-parse whole.
+    let source: CsvRecords = this.scan;
     if (!this.scan.scan(bytes.toString('utf8'), this.config.delimiter, maxRecordBytes / 4)) {
       try {
-        records = parse(bytes, { delimiter: this.config.delimiter, relax_column_count: true, max_record_size: maxRecordBytes }) as string[][];
+        source = new ParsedRecords(parse(bytes, { delimiter: this.config.delimiter, relax_column_count: true, max_record_size: maxRecordBytes }) as string[][]);
       } catch (caught) {
         const csvError = caught as CsvError & { lines?: number };
         throw { message: describeCsvError(csvError, maxRecordBytes), line: startLine + (typeof csvError.lines === 'number' ? csvError.lines - 1 : 0) };
       }
     }
-    if (records) this.records(records, file, startLine, index, skipHeader, items);
-    else this.scanned(file, startLine, index, skipHeader, items);
-  }
-
-  /** Records of the fast scan: fields are sliced only when a column is read. */
-  private scanned(file: string, startLine: number, index: number, skipHeader: boolean, items: RowItem[]): void {
-    const scan = this.scan;
+    // Lines are counted here: a quoted field may hold newlines; blank lines are skipped.
     let line = startLine;
     let k = 0;
-    for (let r = 0; r < scan.records; r++) {
+    for (let r = 0; r < source.records; r++) {
       const recordLine = line;
-      line += 1 + scan.lineBreaks(r);
-      if (scan.blank(r)) continue;
+      line += 1 + source.lineBreaks(r);
+      if (source.blank(r)) continue;
       if (skipHeader) {
         skipHeader = false;
         continue;
       }
       const pos: Position = { file, line: recordLine };
       const seq = index * SEQ_PER_CHUNK + k++;
-      const width = scan.width(r);
+      const width = source.width(r);
       if (width > this.width) {
         items.push({ pos, reason: 'BAD_ROW', message: `the record has ${width} fields, the header ${this.width}` });
         continue;
       }
       if (this.runs) {
-        this.runs.add(this.orderIdColumn < 0 || this.orderIdColumn >= width ? undefined : orderIdOf(scan.field(r, this.orderIdColumn)));
+        this.runs.add(this.orderIdColumn < 0 || this.orderIdColumn >= width ? undefined : orderIdOf(source.field(r, this.orderIdColumn)));
         continue;
       }
+      // Only the columns a row needs are sliced (readColumns).
       const cells: Cell[] = new Array(FIELDS.length);
-      for (const [column, at] of this.readColumns) if (column < width) cells[at] = scan.field(r, column);
-      this.push(cells, seq, pos, items);
-    }
-  }
-
-  /** Records csv-parse read (an odd chunk); the same rules as scanned(). */
-  private records(records: string[][], file: string, startLine: number, index: number, skipHeader: boolean, items: RowItem[]): void {
-    // Lines are counted here: a quoted field may hold newlines; empty lines come as [""] and are skipped.
-    let line = startLine;
-    let k = 0;
-    for (const fields of records) {
-      const recordLine = line;
-      line++;
-      let blank = true;
-      for (const field of fields) {
-        if (field !== '') {
-          if (blank && field.trim() !== '') blank = false;
-          for (let i = field.indexOf('\n'); i >= 0; i = field.indexOf('\n', i + 1)) line++;
-        }
-      }
-      if (blank) continue;
-      if (skipHeader) {
-        skipHeader = false;
-        continue;
-      }
-      const pos: Position = { file, line: recordLine };
-      const seq = index * SEQ_PER_CHUNK + k++;
-      if (fields.length > this.width) {
-        items.push({ pos, reason: 'BAD_ROW', message: `the record has ${fields.length} fields, the header ${this.width}` });
-        continue;
-      }
-      if (this.runs) {
-        this.runs.add(this.orderIdColumn < 0 ? undefined : orderIdOf(fields[this.orderIdColumn]));
-        continue;
-      }
-      const cells: Cell[] = new Array(FIELDS.length);
-      for (const [column, at] of this.readColumns) if (column < fields.length) cells[at] = fields[column];
+      for (const [column, at] of this.readColumns) if (column < width) cells[at] = source.field(r, column);
       this.push(cells, seq, pos, items);
     }
   }

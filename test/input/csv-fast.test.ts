@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { CsvScan, parseCsvFast } from '../../src/input/csv-fast.js';
+import { CsvScan, ParsedRecords, parseCsvFast } from '../../src/input/csv-fast.js';
 
 const reference = (text: string, delimiter: string): string[][] | Error => {
   try {
@@ -36,11 +36,15 @@ describe('parseCsvFast', () => {
           // What the chunk reader asks of a scan, record by record, without the arrays.
           const scan = new CsvScan();
           expect(scan.scan(text, delimiter, 1 << 18)).toBe(true);
+          const parsed = new ParsedRecords(ref);
+          expect(scan.records).toBe(parsed.records);
           ref.forEach((fields, r) => {
-            expect(scan.width(r)).toBe(fields.length);
-            fields.forEach((field, k) => expect(scan.field(r, k)).toBe(field));
-            expect(scan.lineBreaks(r)).toBe(fields.join('').split('\n').length - 1);
-            expect(scan.blank(r)).toBe(fields.every((field) => field.trim() === ''));
+            for (const records of [scan, parsed]) {
+              expect(records.width(r)).toBe(fields.length);
+              fields.forEach((field, k) => expect(records.field(r, k)).toBe(field));
+              expect(records.lineBreaks(r)).toBe(fields.join('').split('\n').length - 1);
+              expect(records.blank(r)).toBe(fields.every((field) => field.trim() === ''));
+            }
           });
         },
       ),
