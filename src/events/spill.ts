@@ -16,7 +16,8 @@ import { decodeSettled, type Settled } from './settle.js';
  * in memory on its own, so at 10M single-row orders one holds ~20k orders.
  */
 export const SPILL_PARTITIONS = 512;
-const WRITE_BUFFER = 16 * 1024;
+/** Lines a partition gathers before one write: all SPILL_PARTITIONS pend at once, 4 MiB in all. */
+const WRITE_BUFFER = 8 * 1024;
 
 
 /** FNV-1a: cheap and spreads order ids evenly over partitions. */
