@@ -38,7 +38,7 @@ Events:
   --grouping full|adjacent        full (default): exact for any row order, spills to disk past
                                   --max-open-orders; adjacent: streams input sorted by order_id
   --max-open-orders N             open orders kept in memory before spilling (default 20000;
-                                  5000 after a prescan, which leaves only scattered orders open)
+                                  1000 after a prescan, which leaves only scattered orders open)
   --prescan auto|on|off           full grouping reads a file twice, first for its order ids only, so
                                   an order whose rows are together leaves as soon as it ends and
                                   only scattered orders are held (auto: files of 8 MB or more)

@@ -34,7 +34,7 @@ export interface PipelineOptions {
   maxRecordBytes: number;
   /**
    * Bound on orders held in memory by --grouping full before they spill to disk; by default 20,000,
-   * or 5,000 after a prescan, when only orders whose rows are scattered are held.
+   * or 1,000 after a prescan, when only orders whose rows are scattered are held.
    */
   maxOpenOrders: number | undefined;
   /** Folder for spill files; the system temp folder by default. */

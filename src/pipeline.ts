@@ -95,7 +95,7 @@ const SETTLED_CODE = SETTLED_MARK.charCodeAt(0);
 
 /** Default --max-open-orders. After a prescan only scattered orders are held: a smaller bound keeps memory flat. */
 const HELD_ORDERS = 20_000;
-const HELD_ORDERS_AFTER_PRESCAN = 5_000;
+const HELD_ORDERS_AFTER_PRESCAN = 1_000;
 
 /** With --prescan auto, files from this size are read twice (below it, holding every order is cheap). */
 const PRESCAN_MIN_BYTES = 8 * 1024 * 1024;
