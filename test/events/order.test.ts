@@ -80,6 +80,12 @@ describe('one event per order', () => {
     expect(withPhone.events[0]?.csvRow).toBe(`${sha256Hex('a@example.com')},1795773600,checkout,offline,1,A,,${sha256Hex('16505551212')}`);
   });
 
+  it('the upload CSV still reads country for the phone rule, though no column holds country', async () => {
+    const input = 'order_id,email,phone,country,timestamp,currency,order_revenue\nA,a@example.com,020 7946 0958,GB,2026-11-27T10:00:00Z,GBP,1\n';
+    const { events } = await runPipeline(input, { columns: '+phone' }, 'csv');
+    expect(events[0]?.csvRow?.endsWith(`,${sha256Hex('442079460958')}`)).toBe(true);
+  });
+
   it('excludes events outside the window and more than 5 minutes ahead', async () => {
     const { events, report } = await runPipeline(
       HEADER +
