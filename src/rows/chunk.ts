@@ -8,7 +8,7 @@ import { encodeRow } from '../events/row-format.js';
 import { ChunkGrouper, type ChunkItem } from '../events/chunk-group.js';
 import type { EventRules } from '../events/order.js';
 import { ChunkRunCollector, repeatTest, type ChunkRuns } from '../events/runs.js';
-import { orderIdOf, PERSONAL_KEY, RowNormalizer, type Cell, type InvalidFieldCounts, type RowRules } from './normalize-row.js';
+import { orderIdOf, PERSONAL_KEY, RowNormalizer, type Cell, type InvalidFieldCounts, type RowRules, type UserKey } from './normalize-row.js';
 
 /**
  * A row after the field rules, encoded as a line (events/row-format.ts), or the reject it became;
@@ -76,7 +76,8 @@ export class ChunkProcessor {
     const wanted = config.rules.userKeys;
     config.columnFields.forEach((field, column) => {
       if (field === null) return;
-      const key = PERSONAL_KEY[field];
+      // country is read even when its hash is not wanted: it steers the phone and postal rules.
+      const key = field === 'country' ? undefined : (PERSONAL_KEY as Partial<Record<Field, UserKey>>)[field];
       if (wanted && key !== undefined && !wanted.includes(key)) return;
       this.readColumns.push([column, FIELD_INDEX[field]]);
     });

@@ -25,14 +25,12 @@ export const USER_KEYS = ['em', 'hashed_maids', 'ph', 'fn', 'ln', 'ge', 'db', 'c
 export type UserKey = (typeof USER_KEYS)[number];
 export type UserHashes = Partial<Record<UserKey, string>>;
 
-/**
- * The user_data key each personal field fills. country is left out on purpose: it also steers the
- * phone and postal rules, so it is always read.
- */
-export const PERSONAL_KEY: Partial<Readonly<Record<Field, UserKey>>> = {
+/** The personal fields, and the user_data key each fills. */
+export const PERSONAL_KEY = {
   email: 'em', maid: 'hashed_maids', phone: 'ph', given_name: 'fn', surname: 'ln', gender: 'ge',
-  birthdate: 'db', city: 'ct', state: 'st', postal: 'zp', extern_id: 'external_id',
-};
+  birthdate: 'db', city: 'ct', state: 'st', postal: 'zp', country: 'country', extern_id: 'external_id',
+} as const satisfies Partial<Record<Field, UserKey>>;
+type PersonalField = keyof typeof PERSONAL_KEY;
 
 /** One input row after the field rules: only hashes of personal data, never plaintext. */
 export interface NormalizedRow {
@@ -136,8 +134,8 @@ export class RowNormalizer {
    * Hashes one personal field; a present but invalid value is counted and dropped. A field whose
    * user_data key is not wanted (RowRules.userKeys) is skipped.
    */
-  private personal(cells: readonly Cell[], field: Field, key: UserKey, rule: (raw: string) => string | undefined, context = ''): string | undefined {
-    if (!this.wanted.has(key)) return undefined;
+  private personal(cells: readonly Cell[], field: PersonalField, rule: (raw: string) => string | undefined, context = ''): string | undefined {
+    if (!this.wanted.has(PERSONAL_KEY[field])) return undefined;
     const cell = cells[FIELD_INDEX[field]];
     if (isBlank(cell)) return undefined;
     const raw = text(cell);
@@ -245,7 +243,7 @@ export class RowNormalizer {
     }
     if (quantity === undefined && price !== undefined) quantity = 1;
 
-    const countryHash = this.personal(cells, 'country', 'country', normalizeCountry);
+    const countryHash = this.personal(cells, 'country', normalizeCountry);
     // The row's country (plaintext code, never stored) steers phone and postal rules.
     const countryCell = cells[FIELD_INDEX.country];
     const rowCountry = isBlank(countryCell) ? undefined : this.countryCode(text(countryCell));
@@ -256,18 +254,18 @@ export class RowNormalizer {
     const set = (key: UserKey, hash: string | undefined): void => {
       if (hash !== undefined) user[key] = hash;
     };
-    set('em', this.personal(cells, 'email', 'em', normalizeEmail));
-    set('hashed_maids', this.personal(cells, 'maid', 'hashed_maids', normalizeMaid));
-    set('ph', this.personal(cells, 'phone', 'ph', (raw) => normalizePhone(raw, phoneRegion), phoneRegion));
-    set('fn', this.personal(cells, 'given_name', 'fn', normalizeName));
-    set('ln', this.personal(cells, 'surname', 'ln', normalizeName));
-    set('ge', this.personal(cells, 'gender', 'ge', normalizeGender));
-    set('db', this.personal(cells, 'birthdate', 'db', (raw) => normalizeBirthdate(raw, rules.todayYmd, rules.dateOrder)));
-    set('ct', this.personal(cells, 'city', 'ct', normalizeCity));
-    set('st', this.personal(cells, 'state', 'st', normalizeState));
-    set('zp', this.personal(cells, 'postal', 'zp', (raw) => normalizePostal(raw, country), country));
+    set('em', this.personal(cells, 'email', normalizeEmail));
+    set('hashed_maids', this.personal(cells, 'maid', normalizeMaid));
+    set('ph', this.personal(cells, 'phone', (raw) => normalizePhone(raw, phoneRegion), phoneRegion));
+    set('fn', this.personal(cells, 'given_name', normalizeName));
+    set('ln', this.personal(cells, 'surname', normalizeName));
+    set('ge', this.personal(cells, 'gender', normalizeGender));
+    set('db', this.personal(cells, 'birthdate', (raw) => normalizeBirthdate(raw, rules.todayYmd, rules.dateOrder)));
+    set('ct', this.personal(cells, 'city', normalizeCity));
+    set('st', this.personal(cells, 'state', normalizeState));
+    set('zp', this.personal(cells, 'postal', (raw) => normalizePostal(raw, country), country));
     set('country', countryHash);
-    set('external_id', this.personal(cells, 'extern_id', 'external_id', normalizeExternId));
+    set('external_id', this.personal(cells, 'extern_id', normalizeExternId));
 
     let optOut: boolean | undefined;
     const optOutCell = cells[FIELD_INDEX.opt_out];
