@@ -7,6 +7,53 @@ const EPOCH_FRACTION = /^(\d{1,11})\.\d+$/;
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
+/** Year, month, day, hour, minute, second and the zone as written (undefined when none). */
+type IsoParts = [number, number, number, number, number, number, string | undefined];
+
+/** The number written by text[from, from + count) if all of it is ASCII digits, or -1. */
+function digitsAt(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * The shape most exports use, YYYY-MM-DD[T ]HH:MM:SS with an optional fraction and an optional Z, read
+ * without the regular expression, or undefined for any other shape, which isoByPattern then reads. test/normalize/timestamp.test.ts checks both agree.
+ */
+export function commonIso(text: string): IsoParts | undefined {
+  const length = text.length;
+  if (length < 19) return undefined;
+  const sep = text.charCodeAt(10);
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (sep !== 84 && sep !== 116 && sep !== 32) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const year = digitsAt(text, 0, 4), month = digitsAt(text, 5, 2), day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2), minute = digitsAt(text, 14, 2), second = digitsAt(text, 17, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
+  let at = 19;
+  const mark = text.charCodeAt(at);
+  if (mark === 46 || mark === 44) {
+    at++;
+    const digitsFrom = at;
+    while (at < length && text.charCodeAt(at) >= 48 && text.charCodeAt(at) <= 57) at++;
+    if (at === digitsFrom) return undefined;
+  }
+  if (at === length) return [year, month, day, hour, minute, second, undefined];
+  const z = text.charCodeAt(at);
+  return at === length - 1 && (z === 90 || z === 122) ? [year, month, day, hour, minute, second, 'Z'] : undefined;
+}
+
+/** Any shape ISO accepts, through the regular expression. */
+export function isoByPattern(text: string): IsoParts | undefined {
+  const m = ISO.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', zone] = m;
+  return [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), zone];
+}
+
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
@@ -62,16 +109,16 @@ export function parseTimestamp(raw: string | number, timeZone?: string): number 
     return parseTimestamp(String(Math.floor(raw)), timeZone);
   }
   const text = cleanText(raw);
-  if (EPOCH_SECONDS.test(text)) return Number(text);
-  if (EPOCH_MILLIS.test(text)) return Math.floor(Number(text) / 1000);
-  const fraction = EPOCH_FRACTION.exec(text);
-  if (fraction) return Number(fraction[1]);
-  const m = ISO.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h = '0', mi = '0', s = '0', zone] = m;
-  const year = Number(y), month = Number(mo), day = Number(d);
-  const hour = Number(h), minute = Number(mi), second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  // An ISO date has a '-' where epoch forms have a digit: the order of the checks does not matter.
+  const parts = commonIso(text) ?? isoByPattern(text);
+  if (parts === undefined) {
+    if (EPOCH_SECONDS.test(text)) return Number(text);
+    if (EPOCH_MILLIS.test(text)) return Math.floor(Number(text) / 1000);
+    const fraction = EPOCH_FRACTION.exec(text);
+    return fraction ? Number(fraction[1]) : undefined;
+  }
+  const [year, month, day, hour, minute, second, zone] = parts;
+  if (month < 1 || month > 12 || day < 1 || (day > 28 && day > daysInMonth(year, month))) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const wallMs = Date.UTC(year, month - 1, day, hour, minute, second);
   let utcMs: number;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isValidTimeZone, parseTimestamp } from '../../src/normalize/timestamp.js';
+import { commonIso, isoByPattern, isValidTimeZone, parseTimestamp } from '../../src/normalize/timestamp.js';
 import { anyString, stringOf } from './arbitraries.js';
 
 const EXAMPLE = 1736691716; // 2025-01-12T14:21:56Z
@@ -214,6 +214,31 @@ describe('parseTimestamp properties', () => {
         if (out !== undefined) expect(Number.isInteger(out)).toBe(true);
       }),
     );
+  });
+
+  it('the hand-read common shape agrees with the regular expression wherever it answers', () => {
+    const common = fc
+      .tuple(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.constantFrom('T', 't', ' '), fc.constantFrom('', '.', ',', '.5', ',123', '.000001'), fc.constantFrom('', 'Z', 'z', ' Z', '+02:00', 'ZZ'))
+      .map(([t, sep, fraction, zone]) => new Date(t).toISOString().slice(0, 19).replace('T', sep) + fraction + zone);
+    let answered = 0;
+    fc.assert(
+      fc.property(fc.oneof(anyString, stampish, common), (text) => {
+        const fast = commonIso(text);
+        if (fast === undefined) return;
+        answered++;
+        const slow = isoByPattern(text);
+        expect(slow).toBeDefined();
+        expect(fast.slice(0, 6)).toEqual(slow?.slice(0, 6));
+        expect(fast[6]?.toUpperCase()).toBe(slow?.[6]?.toUpperCase());
+      }),
+      { numRuns: 2000 },
+    );
+    expect(answered).toBeGreaterThan(100);
+    expect(commonIso('2025-01-12T14:21:56.970Z')).toEqual([2025, 1, 12, 14, 21, 56, 'Z']);
+    expect(commonIso('2025-01-12 14:21:56')).toEqual([2025, 1, 12, 14, 21, 56, undefined]);
+    for (const other of ['2025-01-12T14:21:56+02:00', '2025-01-12T14:21:56.Z', '2025-01-12T14:21', '2025-1-12T14:21:56Z', '2025-01-12T14:21:56 Z']) {
+      expect(commonIso(other)).toBeUndefined();
+    }
   });
 
   it('never throws on any number', () => {
