@@ -108,6 +108,14 @@ const MEMO_ENTRIES = 4096;
 /** Fields with few distinct values; emails, phones, ids and birthdates rarely repeat soon enough to pay. */
 const MEMO_FIELDS: ReadonlySet<Field> = new Set<Field>(['gender', 'state', 'country', 'city', 'given_name', 'surname', 'postal']);
 
+/** A row's country as the phone and postal rules read it. */
+interface RowCountry {
+  /** The alpha-2 code (lowercase), or the default country. */
+  postal: string;
+  /** The calling-code region, or the default country's. */
+  phone: CountryCode;
+}
+
 export class RowNormalizer {
   readonly invalid: InvalidFieldCounts = {};
   private readonly rules: RowRules;
@@ -131,49 +139,57 @@ export class RowNormalizer {
   }
 
   /**
-   * Hashes one personal field; a present but invalid value is counted and dropped. A field whose
-   * user_data key is not wanted (RowRules.userKeys) is skipped.
+   * Hashes one personal field into the row's user hashes; a present but invalid value is counted and
+   * dropped. A field whose user_data key is not wanted (RowRules.userKeys) is skipped.
    */
-  private personal(cells: readonly Cell[], field: PersonalField, rule: (raw: string) => string | undefined, context = ''): string | undefined {
-    if (!this.wanted.has(PERSONAL_KEY[field])) return undefined;
+  private personal(user: UserHashes, cells: readonly Cell[], field: PersonalField, rule: (raw: string) => string | undefined, context = ''): void {
+    const key = PERSONAL_KEY[field];
+    if (!this.wanted.has(key)) return;
     const cell = cells[FIELD_INDEX[field]];
-    if (isBlank(cell)) return undefined;
+    if (isBlank(cell)) return;
     const raw = text(cell);
+    let hash: string | null | undefined;
     if (!MEMO_FIELDS.has(field)) {
       const normalized = rule(raw);
-      if (normalized !== undefined) return hashNormalized(normalized);
-      this.countInvalid(field);
-      return undefined;
-    }
-    // Countries, states, genders, cities and names repeat from row to row: the rule and the hash of a
-    // value seen recently are looked up instead of computed (on the 1M-row bench export this halves
-    // the SHA-256 calls). Bounded: a full table is cleared.
-    const memo = this.memo[FIELD_INDEX[field]] as Map<string, string | null>;
-    const memoKey = context === '' ? raw : `${context}\u0000${raw}`;
-    let hash = memo.get(memoKey);
-    if (hash === undefined) {
-      const normalized = rule(raw);
       hash = normalized === undefined ? null : hashNormalized(normalized);
-      if (memo.size >= MEMO_ENTRIES) memo.clear();
-      memo.set(memoKey, hash);
+    } else {
+      // Countries, states, genders, cities and names repeat from row to row: the rule and the hash of a
+      // value seen recently are looked up instead of computed (on the 1M-row bench export this halves
+      // the SHA-256 calls). Bounded: a full table is cleared.
+      const memo = this.memo[FIELD_INDEX[field]] as Map<string, string | null>;
+      const memoKey = context === '' ? raw : `${context}\u0000${raw}`;
+      hash = memo.get(memoKey);
+      if (hash === undefined) {
+        const normalized = rule(raw);
+        hash = normalized === undefined ? null : hashNormalized(normalized);
+        if (memo.size >= MEMO_ENTRIES) memo.clear();
+        memo.set(memoKey, hash);
+      }
     }
-    if (hash === null) {
-      this.countInvalid(field);
-      return undefined;
-    }
-    return hash;
+    if (hash === null) this.countInvalid(field);
+    else user[key] = hash;
   }
 
   private readonly memo: Array<Map<string, string | null>> = FIELDS.map(() => new Map());
-  private readonly countryCodes = new Map<string, string | undefined>();
+  private readonly countries = new Map<string, RowCountry>();
 
-  /** The row's country as a plaintext code, for the phone and postal rules only (never stored). */
-  private countryCode(raw: string): string | undefined {
-    if (this.countryCodes.has(raw)) return this.countryCodes.get(raw);
-    const code = normalizeCountry(raw);
-    if (this.countryCodes.size >= MEMO_ENTRIES) this.countryCodes.clear();
-    this.countryCodes.set(raw, code);
-    return code;
+  /**
+   * What a row's country cell means for the phone and postal rules (plaintext, never stored):
+   * looked up per distinct cell, as libphonenumber's check allocates on every call.
+   */
+  private rowCountry(cell: Cell): RowCountry {
+    const raw = isBlank(cell) ? '' : text(cell);
+    let found = this.countries.get(raw);
+    if (found === undefined) {
+      const code = raw === '' ? undefined : normalizeCountry(raw);
+      found =
+        code !== undefined && code.length === 2
+          ? { postal: code, phone: phoneCountry(code) ?? this.defaultPhoneCountry }
+          : { postal: this.rules.defaultCountry, phone: this.defaultPhoneCountry };
+      if (this.countries.size >= MEMO_ENTRIES) this.countries.clear();
+      this.countries.set(raw, found);
+    }
+    return found;
   }
 
   /** Applies every rule of PRODUCT §3 to one row whose cells are indexed by FIELD_INDEX. */
@@ -243,29 +259,21 @@ export class RowNormalizer {
     }
     if (quantity === undefined && price !== undefined) quantity = 1;
 
-    const countryHash = this.personal(cells, 'country', normalizeCountry);
-    // The row's country (plaintext code, never stored) steers phone and postal rules.
-    const countryCell = cells[FIELD_INDEX.country];
-    const rowCountry = isBlank(countryCell) ? undefined : this.countryCode(text(countryCell));
-    const country = rowCountry !== undefined && rowCountry.length === 2 ? rowCountry : rules.defaultCountry;
-    const phoneRegion = rowCountry !== undefined && rowCountry.length === 2 ? (phoneCountry(rowCountry) ?? this.defaultPhoneCountry) : this.defaultPhoneCountry;
-
     const user: UserHashes = {};
-    const set = (key: UserKey, hash: string | undefined): void => {
-      if (hash !== undefined) user[key] = hash;
-    };
-    set('em', this.personal(cells, 'email', normalizeEmail));
-    set('hashed_maids', this.personal(cells, 'maid', normalizeMaid));
-    set('ph', this.personal(cells, 'phone', (raw) => normalizePhone(raw, phoneRegion), phoneRegion));
-    set('fn', this.personal(cells, 'given_name', normalizeName));
-    set('ln', this.personal(cells, 'surname', normalizeName));
-    set('ge', this.personal(cells, 'gender', normalizeGender));
-    set('db', this.personal(cells, 'birthdate', (raw) => normalizeBirthdate(raw, rules.todayYmd, rules.dateOrder)));
-    set('ct', this.personal(cells, 'city', normalizeCity));
-    set('st', this.personal(cells, 'state', normalizeState));
-    set('zp', this.personal(cells, 'postal', (raw) => normalizePostal(raw, country), country));
-    set('country', countryHash);
-    set('external_id', this.personal(cells, 'extern_id', normalizeExternId));
+    // The row's country steers the phone and postal rules.
+    const { phone: phoneRegion, postal: country } = this.rowCountry(cells[FIELD_INDEX.country]);
+    this.personal(user, cells, 'email', normalizeEmail);
+    this.personal(user, cells, 'maid', normalizeMaid);
+    this.personal(user, cells, 'phone', (raw) => normalizePhone(raw, phoneRegion), phoneRegion);
+    this.personal(user, cells, 'given_name', normalizeName);
+    this.personal(user, cells, 'surname', normalizeName);
+    this.personal(user, cells, 'gender', normalizeGender);
+    this.personal(user, cells, 'birthdate', (raw) => normalizeBirthdate(raw, rules.todayYmd, rules.dateOrder));
+    this.personal(user, cells, 'city', normalizeCity);
+    this.personal(user, cells, 'state', normalizeState);
+    this.personal(user, cells, 'postal', (raw) => normalizePostal(raw, country), country);
+    this.personal(user, cells, 'country', normalizeCountry);
+    this.personal(user, cells, 'extern_id', normalizeExternId);
 
     let optOut: boolean | undefined;
     const optOutCell = cells[FIELD_INDEX.opt_out];
