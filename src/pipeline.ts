@@ -29,12 +29,15 @@ export class EventItem {
   readonly payload: string | Uint8Array;
   /** The UTF-8 size of the payload. */
   readonly bytes: number;
-  /** For the upload CSV (PipelineOptions.csvColumns): the event's CSV row, without its line end. */
-  readonly csvRow: string | undefined;
+  /**
+   * For the upload CSV (PipelineOptions.csvColumns): the event's CSV row, without its line end; UTF-8
+   * bytes when a worker thread settled it.
+   */
+  readonly csvRow: string | Uint8Array | undefined;
   private readonly source: Position[] | Settled;
   private parsed: ConversionEvent | undefined;
 
-  constructor(payload: string | Uint8Array, positions: Position[] | Settled, event?: ConversionEvent, csvRow?: string, bytes = Buffer.byteLength(payload)) {
+  constructor(payload: string | Uint8Array, positions: Position[] | Settled, event?: ConversionEvent, csvRow?: string | Uint8Array, bytes = Buffer.byteLength(payload)) {
     this.payload = payload;
     this.bytes = bytes;
     this.csvRow = csvRow;
@@ -43,7 +46,7 @@ export class EventItem {
   }
 
   /** An event for the upload CSV: its row only, no JSON. */
-  static csv(row: string, source: Position[] | Settled, event?: ConversionEvent): EventItem {
+  static csv(row: string | Uint8Array, source: Position[] | Settled, event?: ConversionEvent): EventItem {
     return new EventItem('', source, event, row, 0);
   }
 
@@ -216,14 +219,14 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     }
     report.events.built++;
     report.rows.inEvents += rows;
-    if (eventRules.csvColumns) out.push(EventItem.csv(outcome.text as string, settled, outcome.event));
+    if (eventRules.csvColumns) out.push(EventItem.csv(outcome.text, settled, outcome.event));
     else out.push(new EventItem(outcome.text, settled, outcome.event, undefined, outcome.bytes));
   };
   const finish = (order: OrderState, out: EventItem[]): Promise<void> => take(settle(order, eventRules), out);
 
   let completed = false;
   try {
-    for await (const { items, bytes } of readRows(sources, readOptions, report.input)) {
+    for await (const { items, bytes, file } of readRows(sources, readOptions, report.input)) {
       const out: EventItem[] = [];
       for (const item of items) {
         report.rows.read++;
@@ -234,7 +237,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
         }
         if (item.charCodeAt(0) === SETTLED_CODE) {
           // An order a worker put together and settled: first the main thread's open order ends.
-          const settled = decodeSettled(item.slice(1), bytes);
+          const settled = decodeSettled(item.slice(1), bytes, file);
           report.rows.read += settled.rows - 1;
           if (settled.hasOrderId && grouper instanceof PrescanGrouper) {
             const ended = grouper.endRun();

@@ -28,18 +28,17 @@ export class ChunkGrouper {
   /** 'first': the chunk's first run; 'inner': its rows are held; 'multi': rows pass through. */
   private kind: 'first' | 'inner' | 'multi' = 'first';
   private held: NormalizedRow[] = [];
-  /** Event JSON goes here rather than into the item lines (upload CSV rows, being short, stay in them). */
-  private readonly sink: ByteSink | undefined;
+  /** Event JSON or upload CSV rows go here rather than into the item lines. */
+  private readonly sink = new ByteSink();
 
   constructor(runs: RepeatTest, rules: EventRules) {
     this.runs = runs;
     this.rules = rules;
-    if (!rules.csvColumns) this.sink = new ByteSink();
   }
 
   /** The bytes that this chunk's settled lines point into (decodeSettled), if any. */
   takeBytes(): Uint8Array | undefined {
-    return this.sink?.take();
+    return this.sink.take();
   }
 
   add(row: NormalizedRow, items: ChunkItem[]): void {

@@ -22,12 +22,15 @@ export class Settled {
   readonly rows: number;
   readonly outcome: Outcome;
   private positionsValue: Position[] | undefined;
+  /** JSON of the positions, or, from a chunk result, their line numbers in `file` ("12" or "12,13"). */
   private readonly positionsText: string;
+  private readonly file: string;
   private orderIdValue: string | undefined;
   private readonly orderIdText: string;
 
-  constructor(firstSeq: number, rows: number, outcome: Outcome, positions: Position[] | string, orderId: string | undefined | { text: string }) {
+  constructor(firstSeq: number, rows: number, outcome: Outcome, positions: Position[] | string, orderId: string | undefined | { text: string }, file = '') {
     this.firstSeq = firstSeq;
+    this.file = file;
     this.rows = rows;
     this.outcome = outcome;
     if (typeof positions === 'string') {
@@ -45,7 +48,10 @@ export class Settled {
   }
 
   get positions(): Position[] {
-    this.positionsValue ??= JSON.parse(this.positionsText) as Position[];
+    if (this.positionsValue === undefined) {
+      const text = this.positionsText;
+      this.positionsValue = text.charCodeAt(0) === 0x5b ? (JSON.parse(text) as Position[]) : text.split(',').map((line) => ({ file: this.file, line: Number(line) }));
+    }
     return this.positionsValue;
   }
 
@@ -108,9 +114,11 @@ export function settle(order: OrderState, rules: EventRules): Settled {
 // JSON.stringify never leaves a raw tab or line break in its output, so tabs separate the fields and
 // lines end at newlines. The text comes last, as it is: event JSON never holds a raw line break, and a
 // CSV row rarely does (a quoted order_id may); such a text is written as a JSON string, outcome "2".
-// A line of a chunk result may instead give the text's offset in the chunk's bytes, outcome "3".
+// A line of a chunk result gives instead the text's offset in the chunk's bytes, outcome "3", and its
+// positions as line numbers: they all name the chunk's file.
 export function encodeSettled(s: Settled, sink?: ByteSink): string {
-  const head = `${s.firstSeq}\t${s.rows}\t${JSON.stringify(s.positions)}\t${s.orderId === undefined ? '' : JSON.stringify(s.orderId)}`;
+  const positions = sink ? lineNumbers(s.positions) : JSON.stringify(s.positions);
+  const head = `${s.firstSeq}\t${s.rows}\t${positions}\t${s.orderId === undefined ? '' : JSON.stringify(s.orderId)}`;
   if (!s.outcome.ok) return `${head}\t0\t${s.outcome.reason}`;
   const text = s.outcome.text;
   if (typeof text !== 'string') throw new Error('a settled order read as bytes is never encoded again');
@@ -120,8 +128,14 @@ export function encodeSettled(s: Settled, sink?: ByteSink): string {
   return text.indexOf('\n') < 0 && text.indexOf('\r') < 0 ? `${head}\t1\t${eventTime}\t${bytes}\t${text}` : `${head}\t2\t${eventTime}\t${bytes}\t${JSON.stringify(text)}`;
 }
 
-/** Reads a run line; `bytes` are the chunk's bytes that an outcome "3" line points into. */
-export function decodeSettled(line: string, bytes?: Uint8Array): Settled {
+function lineNumbers(positions: readonly Position[]): string {
+  let text = '';
+  for (let i = 0; i < positions.length; i++) text += i === 0 ? String((positions[i] as Position).line) : `,${(positions[i] as Position).line}`;
+  return text;
+}
+
+/** Reads a run line; a chunk result's line points into its `bytes`, and its positions name `file`. */
+export function decodeSettled(line: string, bytes?: Uint8Array, file?: string): Settled {
   const t1 = line.indexOf('\t');
   const t2 = line.indexOf('\t', t1 + 1);
   const t3 = line.indexOf('\t', t2 + 1);
@@ -137,7 +151,7 @@ export function decodeSettled(line: string, bytes?: Uint8Array): Settled {
     const size = Number(line.slice(t6 + 1, t7));
     let text: string | Uint8Array;
     if (code === 0x33) {
-      if (bytes === undefined) throw new Error('a settled order points into chunk bytes that did not come along');
+      if (bytes === undefined || file === undefined) throw new Error('a settled order of a chunk result came without its bytes or file');
       const at = Number(line.slice(t7 + 1));
       text = bytes.subarray(at, at + size);
     } else {
@@ -145,5 +159,5 @@ export function decodeSettled(line: string, bytes?: Uint8Array): Settled {
     }
     outcome = { ok: true, eventTime: Number(line.slice(t5 + 1, t6)), bytes: size, text };
   }
-  return new Settled(Number(line.slice(0, t1)), Number(line.slice(t1 + 1, t2)), outcome, line.slice(t2 + 1, t3), { text: line.slice(t3 + 1, t4) });
+  return new Settled(Number(line.slice(0, t1)), Number(line.slice(t1 + 1, t2)), outcome, line.slice(t2 + 1, t3), { text: line.slice(t3 + 1, t4) }, file);
 }

@@ -142,10 +142,14 @@ async function* chunkResults(
   }
 }
 
-/** Items in input order, and the bytes that their settled lines point into (events/settle.ts). */
+/**
+ * Items in input order, the bytes that their settled lines point into, and the file whose lines
+ * their positions name (events/settle.ts).
+ */
 export interface RowBatch {
   items: RowItem[];
   bytes?: Uint8Array | undefined;
+  file?: string;
 }
 
 async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, format: 'csv' | 'ndjson', options: ReadOptions): AsyncGenerator<RowBatch> {
@@ -154,7 +158,7 @@ async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, forma
       options.invalid[field] = (options.invalid[field] ?? 0) + count;
     }
     for (const name of result.unknown) options.resolver.noteUnknown(name);
-    if (result.items.length > 0) yield { items: result.items, bytes: result.bytes };
+    if (result.items.length > 0) yield { items: result.items, bytes: result.bytes, file: source.name };
   }
 }
 

@@ -33,6 +33,30 @@ export interface PartSummary {
   sha256: string;
 }
 
+/** A data row without its line end: text, or UTF-8 bytes when a worker thread built it. */
+type RowText = string | Uint8Array;
+
+/** The UTF-8 size of a row with its line end. */
+function lineSize(row: RowText): number {
+  return (typeof row === 'string' ? Buffer.byteLength(row) : row.byteLength) + 1;
+}
+
+/** rows[from, to), each followed by a line end, copied into one buffer of `bytes` bytes. */
+function lines(rows: readonly RowText[], from: number, to: number, bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (let i = from; i < to; i++) {
+    const row = rows[i] as RowText;
+    if (typeof row === 'string') at += out.write(row, at, 'utf8');
+    else {
+      out.set(row, at);
+      at += row.byteLength;
+    }
+    out[at++] = 0x0a;
+  }
+  return out;
+}
+
 /**
  * Writes events as upload CSV parts under Pinterest's limits. Parts are written under temporary
  * names and renamed only when the whole run succeeded, manifest last: an interrupted or failed
@@ -70,32 +94,33 @@ class PartWriter {
   }
 
   /**
-   * Writes CSV lines (data rows), starting a new part whenever the next line would cross a limit.
-   * Lines of a part are written as one block: one hash update and one write per batch, not per row.
+   * Writes data rows, starting a new part whenever the next row would cross a limit. The rows of a
+   * part are copied into one buffer: one hash update and one write per batch, not per row.
    */
-  async rows(lines: readonly string[]): Promise<void> {
+  async rows(rows: readonly RowText[]): Promise<void> {
     const headerSize = Buffer.byteLength(this.header);
-    let block = '';
-    for (const line of lines) {
-      const size = Buffer.byteLength(line);
+    let from = 0;
+    let blockBytes = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const size = lineSize(rows[i] as RowText);
       if (headerSize + size > this.maxBytes) {
         throw new LimitError(`one upload row does not fit in --max-bytes ${this.maxBytes}`);
       }
       if (this.part && (this.part.rows >= this.maxRows || this.part.bytes + size > this.maxBytes)) {
-        await this.writeBlock(this.part, block);
-        block = '';
+        await this.writeBlock(this.part, lines(rows, from, i, blockBytes));
+        from = i;
+        blockBytes = 0;
         await this.close();
       }
       this.part ??= await this.open();
-      block += line;
+      blockBytes += size;
       this.part.bytes += size;
       this.part.rows++;
     }
-    if (this.part) await this.writeBlock(this.part, block);
+    if (this.part && blockBytes > 0) await this.writeBlock(this.part, lines(rows, from, rows.length, blockBytes));
   }
 
-  private async writeBlock(part: Part, block: string): Promise<void> {
-    if (block === '') return;
+  private async writeBlock(part: Part, block: Buffer): Promise<void> {
     part.hash.update(block);
     await part.writer.write(block);
   }
@@ -150,8 +175,7 @@ export async function writeUploadCsv(events: AsyncIterable<EventItem[]>, options
   const columns = options.columns.map((c) => c.column);
   const header = csvLine(options.columns.map((c) => c.header)) + '\n';
   // Events of a pipeline run with these columns come with their row; others are built here.
-  const rowOf = (item: EventItem): string => (item.csvRow ?? csvRow(item.event, columns)) + '\n';
-  const toLines = (items: EventItem[]): string => items.map(rowOf).join('');
+  const rowOf = (item: EventItem): RowText => item.csvRow ?? csvRow(item.event, columns);
 
   if (options.out === '-') {
     const out = new LineWriter(process.stdout);
@@ -160,12 +184,13 @@ export async function writeUploadCsv(events: AsyncIterable<EventItem[]>, options
     await out.write(header);
     for await (const items of events) {
       rows += items.length;
-      const text = toLines(items);
-      bytes += Buffer.byteLength(text);
+      const texts = items.map(rowOf);
+      const size = texts.reduce((n, row) => n + lineSize(row), 0);
+      bytes += size;
       if (rows > options.maxRows || bytes > options.maxBytes) {
         throw new LimitError(`the upload would exceed ${rows > options.maxRows ? `${options.maxRows} rows` : `${options.maxBytes} bytes`} in one file; use --out DIR to write parts`);
       }
-      await out.write(text);
+      await out.write(lines(texts, 0, texts.length, size));
       if (out.closed) return;
     }
     report.files.push({ path: '(stdout)', rows, bytes, sha256: '' });

@@ -145,13 +145,13 @@ describe('ChunkGrouper', () => {
       if (typeof item !== 'string') return `reject ${item.reason} ${item.order_id}`;
       if (item.startsWith(SETTLED_MARK)) {
         // The event's JSON is in the chunk's bytes, at the offset the line gives.
-        const settled = decodeSettled(item.slice(1), bytes);
+        const settled = decodeSettled(item.slice(1), bytes, 'f');
         const outcome = settled.outcome;
         if (!outcome.ok || typeof outcome.text === 'string') return 'settled without bytes';
         const event = JSON.parse(Buffer.from(outcome.text).toString('utf8'));
         expect(outcome.text.byteLength).toBe(outcome.bytes);
         expect(event.custom_data.order_id).toBe(settled.orderId);
-        return `settled ${settled.orderId ?? 'anon'}`;
+        return `settled ${settled.orderId ?? 'anon'} @${settled.positions.map((p) => `${p.file}:${p.line}`).join(',')}`;
       }
       return `row ${item.split('\t')[4]}`;
     });
@@ -159,14 +159,15 @@ describe('ChunkGrouper', () => {
   it('settles only orders whose single run lies inside the chunk', () => {
     const grouper = new ChunkGrouper({ mayRepeat: (id) => id === 'M' }, { partnerName: 'p', emailIdentifies: true, maidIdentifies: true });
     const items: ChunkItem[] = [];
-    const ids = ['A', 'A', undefined, 'B', 'M', 'C', 'C', 'M', 'D'];
+    const ids = ['A', 'A', undefined, 'B', 'M', 'C', 'C', 'M', 'E', 'E', 'D'];
     ids.forEach((id, i) => grouper.add(row(i, id, id === 'C' && i === 6 ? 'EUR' : 'USD'), items));
     grouper.end(items);
     expect(shape(items, grouper.takeBytes())).toEqual([
       'row A', 'row A', // the first run may continue the previous chunk
-      'settled anon',
-      'settled B', 'row M', // B ended at a row of another order; M may repeat
-      'reject CURRENCY_MISMATCH C', 'settled C', 'row M',
+      'settled anon @f:4',
+      'settled B @f:5', 'row M', // B ended at a row of another order; M may repeat
+      'reject CURRENCY_MISMATCH C', 'settled C @f:7', 'row M',
+      'settled E @f:10,f:11',
       'row D', // the last run may go on in the next chunk
     ]);
   });
