@@ -188,41 +188,41 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   const window = timeWindow(options.now, options.windowDays);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
 
-  /** Counts a settled order: a reject, excluded by the window or --limit, or an event to pass on. */
-  const take = async (settled: Settled, out: EventItem[]): Promise<void> => {
+  /**
+   * Counts a settled order: a reject, excluded by the window or --limit, or an event to pass on.
+   * Synchronous but for rejects, whose writing is awaited: no promise per event.
+   */
+  const take = (settled: Settled, out: EventItem[]): Promise<void> | undefined => {
     const { outcome, rows } = settled;
     if (!outcome.ok) {
-      const orderId = settled.orderId;
-      await report.reject(outcome.reason, settled.positions, {
+      return report.reject(outcome.reason, settled.positions, {
         message: REASONS[outcome.reason],
-        ...orderIdField(orderId),
+        ...orderIdField(settled.orderId),
       });
-      return;
     }
     if (!inWindow(outcome.eventTime, window)) {
       report.rows.excluded += rows;
       report.events.excluded++;
       report.events.excludedByWindow++;
-      return;
+      return undefined;
     }
     if (report.events.built >= limit) {
       report.rows.excluded += rows;
       report.events.excluded++;
       report.events.excludedByLimit++;
-      return;
+      return undefined;
     }
     // A request body's limit; an upload row is bounded by --max-bytes when it is written.
     if (!eventRules.csvColumns && Batcher.soloBytes(outcome.bytes) > MAX_BATCH_BYTES) {
-      const orderId = settled.orderId;
-      await report.reject('EVENT_TOO_LARGE', settled.positions, { message: REASONS.EVENT_TOO_LARGE, ...orderIdField(orderId) });
-      return;
+      return report.reject('EVENT_TOO_LARGE', settled.positions, { message: REASONS.EVENT_TOO_LARGE, ...orderIdField(settled.orderId) });
     }
     report.events.built++;
     report.rows.inEvents += rows;
     if (eventRules.csvColumns) out.push(EventItem.csv(outcome.text, settled, outcome.event));
     else out.push(new EventItem(outcome.text, settled, outcome.event, undefined, outcome.bytes));
+    return undefined;
   };
-  const finish = (order: OrderState, out: EventItem[]): Promise<void> => take(settle(order, eventRules), out);
+  const finish = (order: OrderState, out: EventItem[]): Promise<void> | undefined => take(settle(order, eventRules), out);
 
   let completed = false;
   try {
@@ -241,9 +241,11 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
           report.rows.read += settled.rows - 1;
           if (settled.hasOrderId && grouper instanceof PrescanGrouper) {
             const ended = grouper.endRun();
-            if (ended) await finish(ended, out);
+            const rejected = ended && finish(ended, out);
+            if (rejected) await rejected;
           }
-          await take(settled, out);
+          const rejected = take(settled, out);
+          if (rejected) await rejected;
           continue;
         }
         const grouped = grouper.addEncoded(item);
@@ -254,7 +256,10 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
             ...orderIdField(grouped.row.orderId),
           });
         }
-        if (grouped.done) for (const order of grouped.done) await finish(order, out);
+        for (const order of grouped.done ?? []) {
+          const rejected = finish(order, out);
+          if (rejected) await rejected;
+        }
       }
       if (out.length > 0) yield out;
       if (io.stopped?.()) break;
@@ -271,8 +276,14 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
         });
       }
       const out: EventItem[] = [];
-      for (const order of chunk.orders ?? []) await finish(order, out);
-      for (const settled of chunk.settled ?? []) await take(settled, out);
+      for (const order of chunk.orders ?? []) {
+        const rejected = finish(order, out);
+        if (rejected) await rejected;
+      }
+      for (const settled of chunk.settled ?? []) {
+        const rejected = take(settled, out);
+        if (rejected) await rejected;
+      }
       if (out.length > 0) yield out;
     }
     completed = true;

@@ -134,6 +134,14 @@ function lineNumbers(positions: readonly Position[]): string {
   return text;
 }
 
+/** The integer that encodeSettled wrote at line[from, to): an optional minus sign, then digits. */
+function integerIn(line: string, from: number, to: number): number {
+  const negative = line.charCodeAt(from) === 0x2d;
+  let value = 0;
+  for (let i = negative ? from + 1 : from; i < to; i++) value = value * 10 + (line.charCodeAt(i) - 0x30);
+  return negative ? -value : value;
+}
+
 /** Reads a run line; a chunk result's line points into its `bytes`, and its positions name `file`. */
 export function decodeSettled(line: string, bytes?: Uint8Array, file?: string): Settled {
   const t1 = line.indexOf('\t');
@@ -148,16 +156,16 @@ export function decodeSettled(line: string, bytes?: Uint8Array, file?: string): 
   } else {
     const t6 = line.indexOf('\t', t5 + 1);
     const t7 = line.indexOf('\t', t6 + 1);
-    const size = Number(line.slice(t6 + 1, t7));
+    const size = integerIn(line, t6 + 1, t7);
     let text: string | Uint8Array;
     if (code === 0x33) {
       if (bytes === undefined || file === undefined) throw new Error('a settled order of a chunk result came without its bytes or file');
-      const at = Number(line.slice(t7 + 1));
+      const at = integerIn(line, t7 + 1, line.length);
       text = bytes.subarray(at, at + size);
     } else {
       text = code === 0x31 ? line.slice(t7 + 1) : (JSON.parse(line.slice(t7 + 1)) as string);
     }
-    outcome = { ok: true, eventTime: Number(line.slice(t5 + 1, t6)), bytes: size, text };
+    outcome = { ok: true, eventTime: integerIn(line, t5 + 1, t6), bytes: size, text };
   }
-  return new Settled(Number(line.slice(0, t1)), Number(line.slice(t1 + 1, t2)), outcome, line.slice(t2 + 1, t3), { text: line.slice(t3 + 1, t4) }, file);
+  return new Settled(integerIn(line, 0, t1), integerIn(line, t1 + 1, t2), outcome, line.slice(t2 + 1, t3), { text: line.slice(t3 + 1, t4) }, file);
 }
