@@ -38,10 +38,10 @@ Events:
   --grouping full|adjacent        full (default): exact for any row order, spills to disk past
                                   --max-open-orders; adjacent: streams input sorted by order_id
   --max-open-orders N             open orders kept in memory before spilling (default 20000;
-                                  1000 after a prescan, which leaves only scattered orders open)
-  --prescan auto|on|off           full grouping reads a file twice, first for its order ids only, so
-                                  an order whose rows are together leaves as soon as it ends and
-                                  only scattered orders are held (auto: files of 8 MB or more)
+                                  1000 after a prescan, which leaves few orders open)
+  --prescan auto|on|off           full grouping reads a file twice, first for its order ids and
+                                  their rows only, so an order leaves as soon as its last row is
+                                  read (auto: files of 8 MB or more)
   --temp-dir DIR                  where spill files go (default: the system temp folder)
   --now ISO                       the clock for the time window (--now 2025-01-15T12:00:00Z)
   --limit N                       keep only the first N events (--limit 10)

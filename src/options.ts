@@ -34,7 +34,8 @@ export interface PipelineOptions {
   maxRecordBytes: number;
   /**
    * Bound on orders held in memory by --grouping full before they spill to disk; by default 20,000,
-   * or 1,000 after a prescan, when only orders whose rows are scattered are held.
+   * or 1,000 after a prescan, which holds few orders. After a prescan it bounds both the orders
+   * whose rows are being counted and those held to the end.
    */
   maxOpenOrders: number | undefined;
   /** Folder for spill files; the system temp folder by default. */

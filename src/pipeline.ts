@@ -96,7 +96,7 @@ function requiredColumns(options: PipelineOptions): Field[][] {
 
 const SETTLED_CODE = SETTLED_MARK.charCodeAt(0);
 
-/** Default --max-open-orders. After a prescan only scattered orders are held: a smaller bound keeps memory flat. */
+/** Default --max-open-orders. After a prescan few orders are held: a smaller bound keeps memory flat. */
 const HELD_ORDERS = 20_000;
 const HELD_ORDERS_AFTER_PRESCAN = 1_000;
 
@@ -175,7 +175,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       report.scanSeconds = Math.round((Date.now() - report.startedAt) / 100) / 10;
       if (!scanned.abandoned) {
         runs = scanned;
-        readOptions.group = { repeatWords: runs.multi.words, eventRules };
+        readOptions.group = { repeatWords: runs.multi.words, rowCounts: runs.counts.counters, eventRules };
       }
     }
   }
@@ -183,7 +183,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     if (options.grouping === 'adjacent') return new AdjacentGrouper();
     const bound = options.maxOpenOrders ?? (runs ? HELD_ORDERS_AFTER_PRESCAN : HELD_ORDERS);
     const spill = new SpillGrouper(new MemoryGrouper(), bound, eventRules, options.threads, options.tempDir);
-    return runs ? new PrescanGrouper(runs, spill) : spill;
+    return runs ? new PrescanGrouper(runs, spill, bound) : spill;
   })();
   const window = timeWindow(options.now, options.windowDays);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
@@ -231,8 +231,14 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       for (const item of items) {
         report.rows.read++;
         if (typeof item !== 'string') {
-          const { pos, reason, ...detail } = item;
+          const { pos, reason, countFor, ...detail } = item;
           await report.reject(reason, [pos], detail);
+          // A refused row of an order the grouper is still counting rows of.
+          const done = countFor !== undefined && grouper instanceof PrescanGrouper ? grouper.refused(countFor) : undefined;
+          for (const order of done ?? []) {
+            const rejected = finish(order, out);
+            if (rejected) await rejected;
+          }
           continue;
         }
         if (item.charCodeAt(0) === SETTLED_CODE) {

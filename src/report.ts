@@ -145,8 +145,8 @@ export class Report {
       const { runs, repeated, used } = this.prescan;
       lines.push(
         used
-          ? `  prescan:  ${runs} order runs in ${this.scanSeconds ?? 0} s; ${repeated} of them held to the end (their order id comes back, or may)`
-          : `  prescan:  given up after ${runs} order runs: most order ids come back, so every order was held to the end`,
+          ? `  prescan:  ${runs} order runs in ${this.scanSeconds ?? 0} s; ${repeated} of them repeat an order id (such an order leaves once all the rows counted for it are read)`
+          : `  prescan:  given up after ${runs} order runs: most order ids come back from far away, so every order was held to the end`,
       );
     }
     const reasons = Object.entries(this.rejects);

@@ -3,7 +3,7 @@ import type { NormalizedRow } from '../rows/normalize-row.js';
 import { decodeRow, encodedOrderKey } from './row-format.js';
 import { addToOrder, openOrder, type OrderState } from './order.js';
 import type { RejectReason } from './reasons.js';
-import type { RunIndex } from './runs.js';
+import { BloomFilter, COUNT_UNKNOWN, hashId, type RunIndex } from './runs.js';
 import type { Settled } from './settle.js';
 
 export type GroupResult = { reject?: RejectReason; done?: OrderState[] };
@@ -22,6 +22,11 @@ export interface FinishedChunk {
   /** Orders already turned into outcomes (after a spill), in first-row order. */
   settled?: Settled[];
   rejects?: LateReject[];
+}
+
+/** A grouper that can take over an open order (with its key), whose later rows it will then get. */
+export interface AdoptingGrouper extends Grouper {
+  adopt(key: string, order: OrderState): void;
 }
 
 export interface Grouper {
@@ -110,6 +115,10 @@ export class MemoryGrouper implements Grouper {
     return result.reject ? { ...result, row } : result;
   }
 
+  adopt(key: string, order: OrderState): void {
+    this.open.set(key, order);
+  }
+
   /** Hands over every open order, in first-row order, and forgets them. */
   take(): IterableIterator<[string, OrderState]> {
     const entries = [...this.open.entries()];
@@ -136,23 +145,45 @@ export class MemoryGrouper implements Grouper {
   }
 }
 
+/** An order of a multi-run id that the main thread puts together, and the rows it has seen of it. */
+interface Counted {
+  /** Undefined while every row seen was refused. */
+  order: OrderState | undefined;
+  seen: number;
+  /** The rows the prescan counted for its id (never fewer than it has). */
+  expected: number;
+}
+
+/** Bits of the filter of keys sent to `rest` (4 MiB). */
+const TO_REST_BITS = 25;
+
 /**
  * `--grouping full` after a prescan (events/runs.ts): an order whose id starts a single run is
  * complete as soon as a row of another order arrives, so it is emitted there, as with adjacent
- * grouping, and nothing is held. Orders whose id may start several runs go to `rest` (memory,
- * then spill) and come out when the input ends. Rows without order_id are events of their own
- * and are emitted at once. Exact for any input order, provided the file did not change between
- * the two passes (the pipeline checks its size and time).
+ * grouping, and nothing is held. An order whose id may start several runs is complete once as many
+ * of its rows came (refused ones included) as the prescan counted, a count never below the truth:
+ * up to `bound` such orders are counted here and emitted when complete. Past the bound the oldest
+ * goes to `rest` (memory, then spill), and so does every order the count cannot tell (a saturated or
+ * inflated count); a filter of their keys sends all their later rows after them, and they come out
+ * when the input ends. Rows without order_id are events of their own and are emitted at once. Exact
+ * for any input order, provided the file did not change between the two passes (the pipeline
+ * checks its size and time).
  */
 export class PrescanGrouper implements Grouper {
   private current: OrderState | undefined;
   private currentKey: string | undefined;
   private readonly runs: RunIndex;
-  private readonly rest: Grouper;
+  private readonly rest: AdoptingGrouper;
+  private readonly bound: number;
+  private readonly counting = new Map<string, Counted>();
+  /** Keys of orders sent to `rest`: false positives only send more orders there. */
+  private readonly toRest = new BloomFilter(TO_REST_BITS);
+  private readonly hashes = new Uint32Array(2);
 
-  constructor(runs: RunIndex, rest: Grouper) {
+  constructor(runs: RunIndex, rest: AdoptingGrouper, bound: number) {
     this.runs = runs;
     this.rest = rest;
+    this.bound = bound;
   }
 
   addEncoded(line: string): EncodedResult {
@@ -166,7 +197,7 @@ export class PrescanGrouper implements Grouper {
       this.currentKey = undefined;
     }
     if (this.runs.mayRepeat(key.slice(1))) {
-      const result = this.rest.addEncoded(line);
+      const result = this.addCounted(key, line);
       return done ? { ...result, done: result.done ? [...done, ...result.done] : done } : result;
     }
     const row = decodeRow(line);
@@ -177,6 +208,58 @@ export class PrescanGrouper implements Grouper {
     }
     const reject = addToOrder(this.current, row);
     return reject ? { reject, row } : {};
+  }
+
+  /** A row of a multi-run order that the field rules refused in a worker: it counts among the order's rows. */
+  refused(orderId: string): OrderState[] | undefined {
+    const key = `o${orderId}`;
+    const counted = this.countedOf(key);
+    if (counted === undefined) return undefined;
+    counted.seen++;
+    return this.completed(key, counted);
+  }
+
+  private addCounted(key: string, line: string): EncodedResult {
+    const counted = this.countedOf(key);
+    if (counted === undefined) return this.rest.addEncoded(line);
+    const row = decodeRow(line);
+    counted.seen++;
+    let reject: EncodedResult['reject'];
+    if (counted.order === undefined) counted.order = openOrder(row);
+    else reject = addToOrder(counted.order, row);
+    const done = this.completed(key, counted);
+    return { ...(reject ? { reject, row } : {}), ...(done ? { done } : {}) };
+  }
+
+  /** The count of a multi-run order, opened at its first row; undefined when its rows go to `rest`. */
+  private countedOf(key: string): Counted | undefined {
+    const counted = this.counting.get(key);
+    if (counted !== undefined) return counted;
+    hashId(key, this.hashes, 0);
+    if (this.toRest.has(this.hashes[0] as number, this.hashes[1] as number)) return undefined;
+    const expected = this.runs.rowsAtLeast(key.slice(1));
+    if (expected >= COUNT_UNKNOWN) {
+      this.toRest.add(this.hashes[0] as number, this.hashes[1] as number);
+      return undefined;
+    }
+    if (this.counting.size >= this.bound) this.evictOldest();
+    const opened: Counted = { order: undefined, seen: 0, expected };
+    this.counting.set(key, opened);
+    return opened;
+  }
+
+  private evictOldest(): void {
+    const [key, oldest] = this.counting.entries().next().value as [string, Counted];
+    this.counting.delete(key);
+    hashId(key, this.hashes, 0);
+    this.toRest.add(this.hashes[0] as number, this.hashes[1] as number);
+    if (oldest.order !== undefined) this.rest.adopt(key, oldest.order);
+  }
+
+  private completed(key: string, counted: Counted): OrderState[] | undefined {
+    if (counted.seen !== counted.expected) return undefined;
+    this.counting.delete(key);
+    return counted.order ? [counted.order] : undefined;
   }
 
   /** A worker settled an order with an id: the open order's run has ended, if there is one. */
@@ -190,6 +273,10 @@ export class PrescanGrouper implements Grouper {
   async *finish(): AsyncIterable<FinishedChunk> {
     if (this.current) yield { orders: [this.current] };
     this.current = undefined;
+    // Orders whose count was inflated (a collision in the sketch) never completed.
+    const left = [...this.counting.values()].flatMap((c) => (c.order ? [c.order] : []));
+    this.counting.clear();
+    if (left.length > 0) yield { orders: left };
     yield* this.rest.finish();
   }
 

@@ -9,6 +9,12 @@
  * Both sets are Bloom filters: memory stays fixed whatever the number of orders. A false positive
  * only sends a single-run order down the exact path; there are no false negatives, so no order is
  * ever cut in two.
+ *
+ * The prescan also counts each id's rows, in a count-min sketch (RowCounts): a count is never below
+ * the true one. A worker that sees, inside its chunk, as many rows of a multi-run id as the sketch
+ * counts has seen them all, and settles the order there (events/chunk-group.ts): item exports,
+ * whose orders are interleaved with their neighbours, then hold only the orders that cross a chunk
+ * boundary or come back from far away.
  */
 
 /** Two independent 32-bit hashes of an order id, written to out[at] and out[at + 1]. */
@@ -80,6 +86,8 @@ export class BloomFilter {
 export interface ChunkRuns {
   /** Pairs of hashes (hashId), one pair per run that starts in the chunk. */
   hashes: Uint32Array;
+  /** The rows of each run. */
+  lengths: Uint32Array;
   /** The id of the chunk's first run, so a run that crosses a chunk boundary counts once. */
   first: string | undefined;
   last: string | undefined;
@@ -88,18 +96,70 @@ export interface ChunkRuns {
 /** Collects the runs of one chunk, in record order (used where the records are parsed). */
 export class ChunkRunCollector {
   private readonly hashes: number[] = [];
+  private readonly lengths: number[] = [];
   private first: string | undefined;
   private last: string | undefined;
 
   add(id: string | undefined): void {
-    if (id === undefined || id === this.last) return;
+    if (id === undefined) return;
+    if (id === this.last) {
+      const last = this.lengths.length - 1;
+      this.lengths[last] = (this.lengths[last] as number) + 1;
+      return;
+    }
     if (this.last === undefined) this.first = id;
     this.last = id;
     hashId(id, this.hashes, this.hashes.length);
+    this.lengths.push(1);
   }
 
   result(): ChunkRuns {
-    return { hashes: Uint32Array.from(this.hashes), first: this.first, last: this.last };
+    return { hashes: Uint32Array.from(this.hashes), lengths: Uint32Array.from(this.lengths), first: this.first, last: this.last };
+  }
+}
+
+const COUNT_PROBES = 4;
+/** A counter at this value is saturated: the id has at least this many rows, maybe more. */
+export const COUNT_UNKNOWN = 15;
+
+/**
+ * Rows per order id, as a count-min sketch of 4-bit counters (two to a byte): an id's count is the
+ * least of its counters, never below its true number of rows (collisions only add), and
+ * COUNT_UNKNOWN once a counter saturates; such an order is held like an order the count cannot tell.
+ */
+export class RowCounts {
+  readonly counters: Uint8Array;
+  private readonly mask: number;
+
+  /** `shared`: the counters live in a SharedArrayBuffer, so worker threads can read them without a copy. */
+  constructor(counterBits: number | Uint8Array, shared = false) {
+    if (typeof counterBits === 'number') {
+      const bytes = 2 ** (Math.max(counterBits, 2) - 1);
+      this.counters = new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    } else {
+      this.counters = counterBits;
+    }
+    this.mask = this.counters.length * 2 - 1;
+  }
+
+  private get(at: number): number {
+    const byte = this.counters[at >>> 1] as number;
+    return at & 1 ? byte >>> 4 : byte & 0x0f;
+  }
+
+  add(h1: number, h2: number, rows: number): void {
+    for (let i = 0; i < COUNT_PROBES; i++) {
+      const at = (h1 + Math.imul(i, h2)) & this.mask;
+      const value = Math.min(COUNT_UNKNOWN, this.get(at) + rows);
+      const byte = this.counters[at >>> 1] as number;
+      this.counters[at >>> 1] = at & 1 ? (byte & 0x0f) | (value << 4) : (byte & 0xf0) | value;
+    }
+  }
+
+  count(h1: number, h2: number): number {
+    let least = COUNT_UNKNOWN;
+    for (let i = 0; i < COUNT_PROBES; i++) least = Math.min(least, this.get((h1 + Math.imul(i, h2)) & this.mask));
+    return least;
   }
 }
 
@@ -118,10 +178,14 @@ const HOPELESS_AFTER_RUNS = 50_000;
 export class RunIndex {
   private seen: BloomFilter | undefined;
   readonly multi: BloomFilter;
+  /** Rows per id. */
+  readonly counts: RowCounts;
   private last: string | undefined;
   /** Runs counted, and runs whose id had been seen before (true repeats and false positives). */
   runs = 0;
   repeats = 0;
+  /** Repeats whose id was seen in an earlier chunk: their orders cannot be settled inside one chunk. */
+  remoteRepeats = 0;
   /** The scan stopped early: most orders come back later (see hopeless()). */
   abandoned = false;
 
@@ -130,13 +194,19 @@ export class RunIndex {
     this.seen = new BloomFilter(bits);
     // Multi-run ids are usually few; when they are many, most orders take the exact path anyway.
     this.multi = new BloomFilter(bits - 2, true);
+    // A counter per 8 bits of the first filter: up to 8 MiB.
+    this.counts = new RowCounts(bits - 3, true);
   }
 
   addChunk(chunk: ChunkRuns): void {
-    const { hashes } = chunk;
-    let i = 0;
-    if (chunk.first !== undefined && chunk.first === this.last) i = 2;
-    for (; i < hashes.length; i += 2) {
+    const { hashes, lengths } = chunk;
+    // The chunk's first run may go on from the previous chunk's last: its rows count, its start does not.
+    const from = chunk.first !== undefined && chunk.first === this.last ? 2 : 0;
+    for (let i = 0; i < hashes.length; i += 2) this.counts.add(hashes[i] as number, hashes[i + 1] as number, lengths[i / 2] as number);
+    for (let i = from; i < hashes.length; i += 2) {
+      if (this.seen?.has(hashes[i] as number, hashes[i + 1] as number) ?? true) this.remoteRepeats++;
+    }
+    for (let i = from; i < hashes.length; i += 2) {
       const h1 = hashes[i] as number;
       const h2 = hashes[i + 1] as number;
       this.runs++;
@@ -149,11 +219,12 @@ export class RunIndex {
   }
 
   /**
-   * Whether most orders so far come back later (an item export with scattered orders): then
-   * nearly every order would be held anyway, and the rest of the scan is not worth reading.
+   * Whether most orders so far come back from an earlier chunk (scattered orders): then nearly every
+   * order would be held anyway, and the rest of the scan is not worth reading. Orders interleaved
+   * inside a chunk do not count: workers settle them (events/chunk-group.ts).
    */
   hopeless(): boolean {
-    return this.runs >= HOPELESS_AFTER_RUNS && this.repeats * 2 > this.runs;
+    return this.runs >= HOPELESS_AFTER_RUNS && this.remoteRepeats * 2 > this.runs;
   }
 
   /** The scan is over: the first filter is no longer needed. */
@@ -165,11 +236,18 @@ export class RunIndex {
   mayRepeat(id: string): boolean {
     return mayRepeat(this.multi, id);
   }
+
+  rowsAtLeast(id: string): number {
+    hashId(id, scratch, 0);
+    return this.counts.count(scratch[0] as number, scratch[1] as number);
+  }
 }
 
 /** What the second pass asks of a prescan. */
 export interface RepeatTest {
   mayRepeat(id: string): boolean;
+  /** The id's rows in the whole input, or more (never fewer); COUNT_UNKNOWN when saturated. */
+  rowsAtLeast(id: string): number;
 }
 
 const scratch = new Uint32Array(2);
@@ -179,8 +257,15 @@ function mayRepeat(filter: BloomFilter, id: string): boolean {
   return filter.has(scratch[0] as number, scratch[1] as number);
 }
 
-/** The multi-run filter of a RunIndex, rebuilt from its (shared) words in a worker thread. */
-export function repeatTest(words: Uint32Array): RepeatTest {
+/** The multi-run filter and row counts of a RunIndex, rebuilt from their (shared) memory in a worker thread. */
+export function repeatTest(words: Uint32Array, counters: Uint8Array): RepeatTest {
   const filter = new BloomFilter(words);
-  return { mayRepeat: (id) => mayRepeat(filter, id) };
+  const counts = new RowCounts(counters);
+  return {
+    mayRepeat: (id) => mayRepeat(filter, id),
+    rowsAtLeast: (id) => {
+      hashId(id, scratch, 0);
+      return counts.count(scratch[0] as number, scratch[1] as number);
+    },
+  };
 }

@@ -4,9 +4,9 @@ import { StringDecoder } from 'node:string_decoder';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutputError, workerFailure } from '../errors.js';
-import type { EncodedResult, FinishedChunk, Grouper, LateReject, MemoryGrouper } from './group.js';
+import type { AdoptingGrouper, EncodedResult, FinishedChunk, LateReject, MemoryGrouper } from './group.js';
 import { Worker } from 'node:worker_threads';
-import type { EventRules } from './order.js';
+import type { EventRules, OrderState } from './order.js';
 import { settlePartition, type SettledPartition } from './partition.js';
 import { encodedOrderKey } from './row-format.js';
 import { decodeSettled, type Settled } from './settle.js';
@@ -155,7 +155,7 @@ process.once('exit', () => {
  * events leave in the order of their first rows exactly as without a spill.
  * Spill files hold hashes and order data only, never plaintext personal data.
  */
-export class SpillGrouper implements Grouper {
+export class SpillGrouper implements AdoptingGrouper {
   private readonly memory: MemoryGrouper;
   private readonly maxOpenOrders: number;
   private readonly tempRoot: string | undefined;
@@ -185,6 +185,16 @@ export class SpillGrouper implements Grouper {
   }
 
   private anonymous = 0;
+
+  /** Takes over an open order (its later rows follow): in memory, or to its partition after a spill. */
+  adopt(key: string, order: OrderState): void {
+    if (this.partitions === undefined) {
+      this.memory.adopt(key, order);
+      if (this.memory.size > this.maxOpenOrders) this.startSpill();
+      return;
+    }
+    this.write(key, 'S' + JSON.stringify(order));
+  }
 
   /** Writes a line to the key's partition: R + a row, or S + the JSON of an order spilled from memory. */
   private write(key: string, line: string): void {

@@ -33,8 +33,8 @@ export interface ChunkConfig {
   renames: Array<[string, Field]>;
   /** Prescan: read only the order ids and return their runs (events/runs.ts), no rows. */
   scan?: boolean;
-  /** After a prescan: the words of its multi-run filter, and the event rules to settle orders with. */
-  group?: { repeatWords: Uint32Array; eventRules: EventRules };
+  /** After a prescan: the words of its multi-run filter, its row counts, and the event rules to settle orders with. */
+  group?: { repeatWords: Uint32Array; rowCounts: Uint8Array; eventRules: EventRules };
 }
 
 export interface ChunkResult {
@@ -81,7 +81,7 @@ export class ChunkProcessor {
       if (wanted && key !== undefined && !wanted.includes(key)) return;
       this.readColumns.push([column, FIELD_INDEX[field]]);
     });
-    if (config.group) this.grouper = new ChunkGrouper(repeatTest(config.group.repeatWords), config.group.eventRules);
+    if (config.group) this.grouper = new ChunkGrouper(repeatTest(config.group.repeatWords, config.group.rowCounts), config.group.eventRules);
   }
 
   process(bytes: Uint8Array, startLine: number, index: number, skipHeader: boolean): ChunkResult {
@@ -183,8 +183,11 @@ export class ChunkProcessor {
 
   private push(cells: Cell[], seq: number, pos: Position, items: RowItem[]): void {
     const result = this.normalizer.normalize(cells, seq, pos);
-    if (!result.ok) items.push(result.reject);
-    else if (this.grouper) this.grouper.add(result.row, items);
+    if (!result.ok) {
+      items.push(result.reject);
+      // A refused row still counts among its order's rows (the prescan counted it).
+      if (this.grouper) this.grouper.refused(orderIdOf(cells[FIELD_INDEX.order_id]), result.reject, items);
+    } else if (this.grouper) this.grouper.add(result.row, items);
     else items.push(encodeRow(result.row));
   }
 

@@ -58,6 +58,11 @@ export interface RowReject {
   value?: string;
   /** The order of a row refused while its order was put together (events/chunk-group.ts). */
   order_id?: string;
+  /**
+   * Not reported: the order_id of a refused row whose order the main thread still counts rows of
+   * (a multi-run order not complete in its chunk, events/chunk-group.ts).
+   */
+  countFor?: string;
 }
 
 export type RowResult = { ok: true; row: NormalizedRow } | { ok: false; reject: RowReject };

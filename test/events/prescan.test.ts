@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChunkGrouper, SETTLED_MARK, type ChunkItem } from '../../src/events/chunk-group.js';
+import { COUNT_UNKNOWN } from '../../src/events/runs.js';
 import { decodeSettled } from '../../src/events/settle.js';
 import { resolveSendOptions } from '../../src/options.js';
 import { buildEvents } from '../../src/pipeline.js';
@@ -91,8 +92,58 @@ describe('--prescan (full grouping that streams orders whose rows are together)'
     writeFileSync(path, HEADER + 'A,a@example.com,2026-11-27T01:00:00Z,USD,1,1,x\nB,b@example.com,2026-11-27T01:00:00Z,USD,1,1,x\nA,a@example.com,2026-11-27T01:00:00Z,USD,2,1,x\n');
     const twice = await runFile(path, { prescan: 'on' });
     expect(twice.report.prescan).toEqual({ runs: 3, repeated: 1, used: true });
-    expect(twice.report.summary()).toMatch(/prescan: {2}3 order runs in [\d.]+ s; 1 of them held to the end/);
+    expect(twice.report.summary()).toMatch(/prescan: {2}3 order runs in [\d.]+ s; 1 of them repeat an order id/);
     expect(twice.events.map((e) => JSON.parse(e).custom_data.value)).toEqual(['1', '3']);
+  });
+
+  it('streams orders interleaved with their neighbours: all their rows lie in one chunk', async () => {
+    const dir = tempDir('pinconv-prescan-');
+    const path = join(dir, 'interleaved.csv');
+    // Each order's second row comes two rows after its first, as in an item export.
+    const ids: number[] = [];
+    for (let i = 0; i < 3000; i++) ids.push(i, i - 1);
+    let text = HEADER;
+    for (const id of ids.filter((id) => id >= 0).concat([2999])) text += `I-${id},i${id}@example.com,2026-11-27T01:00:00Z,USD,1,1,x\n`;
+    writeFileSync(path, text);
+    const options = resolveSendOptions({ dryRun: true, now: NOW, quiet: true, threads: 1, inputs: [path], prescan: 'on' });
+    options.chunkBytes = 8000;
+    const report = new Report();
+    const events: string[] = [];
+    let whileReading = 0;
+    for await (const batch of buildEvents(options, report)) {
+      if (report.phase === 'reading') whileReading += batch.length;
+      events.push(...batch.map((e) => e.json));
+    }
+    const off = await runFile(path, { prescan: 'off' });
+    expect(sorted(events)).toEqual(sorted(off.events));
+    expect(events).toHaveLength(3000);
+    expect(report.prescan?.used).toBe(true);
+    // Only the orders that cross a chunk boundary (about one per 8 KB chunk) wait for the end.
+    expect(whileReading).toBeGreaterThan(2800);
+  });
+
+  it('counts the rows of orders that cross chunks, past its bound too, with refused rows among them', async () => {
+    const dir = tempDir('pinconv-prescan-');
+    const path = join(dir, 'crossing.csv');
+    // 3000 orders of 3 rows, each row 7 rows after the previous one of its order; every 9th row is refused.
+    // Interleaved: row r of order id goes at position 3 * id + 7 * r (ties keep their order).
+    const placed: Array<{ at: number; id: number; r: number }> = [];
+    for (let id = 0; id < 3000; id++) for (let r = 0; r < 3; r++) placed.push({ at: 3 * id + 7 * r, id, r });
+    placed.sort((a, b) => a.at - b.at);
+    let n = 0;
+    let text = HEADER;
+    for (const { id, r } of placed) {
+      const time = ++n % 9 === 0 ? 'soon' : '2026-11-27T01:00:00Z';
+      text += `C-${id},c${id}@example.com,${time},USD,${r + 1},1,x\n`;
+    }
+    writeFileSync(path, text);
+    const off = await runFile(path, { prescan: 'off' });
+    for (const maxOpenOrders of [1, 3, 50]) {
+      const on = await runFile(path, { prescan: 'on', maxOpenOrders }, 500);
+      expect(sorted(on.events)).toEqual(sorted(off.events));
+      expect(on.report.rows).toEqual(off.report.rows);
+      expect(on.report.rejects).toEqual(off.report.rejects);
+    }
   });
 
   it('is given up when most orders are scattered, with the same result', async () => {
@@ -156,19 +207,33 @@ describe('ChunkGrouper', () => {
       return `row ${item.split('\t')[4]}`;
     });
 
-  it('settles only orders whose single run lies inside the chunk', () => {
-    const grouper = new ChunkGrouper({ mayRepeat: (id) => id === 'M' }, { partnerName: 'p', emailIdentifies: true, maidIdentifies: true });
+  it('settles only orders whose single run lies inside the chunk, or all of whose counted rows are in it', () => {
+    const counted: Record<string, number> = { M: 2, N: 2 };
+    const runs = { mayRepeat: (id: string) => id in counted, rowsAtLeast: (id: string) => counted[id] ?? COUNT_UNKNOWN };
+    const grouper = new ChunkGrouper(runs, { partnerName: 'p', emailIdentifies: true, maidIdentifies: true });
     const items: ChunkItem[] = [];
-    const ids = ['A', 'A', undefined, 'B', 'M', 'C', 'C', 'M', 'E', 'E', 'D'];
+    const ids = ['A', 'A', undefined, 'B', 'M', 'C', 'C', 'M', 'E', 'E', 'N', 'D'];
     ids.forEach((id, i) => grouper.add(row(i, id, id === 'C' && i === 6 ? 'EUR' : 'USD'), items));
     grouper.end(items);
     expect(shape(items, grouper.takeBytes())).toEqual([
       'row A', 'row A', // the first run may continue the previous chunk
       'settled anon @f:4',
-      'settled B @f:5', 'row M', // B ended at a row of another order; M may repeat
-      'reject CURRENCY_MISMATCH C', 'settled C @f:7', 'row M',
+      'settled B @f:5', // B ended at a row of another order; M may repeat: its rows wait
+      'reject CURRENCY_MISMATCH C', 'settled C @f:7',
+      'settled M @f:6,f:9', // both rows the prescan counted for M are here
       'settled E @f:10,f:11',
+      'row N', // one of N's two rows: the other is in another chunk; it leaves before the last run
       'row D', // the last run may go on in the next chunk
     ]);
+  });
+
+  it('never settles an order whose count is saturated', () => {
+    const runs = { mayRepeat: () => true, rowsAtLeast: () => COUNT_UNKNOWN };
+    const grouper = new ChunkGrouper(runs, { partnerName: 'p', emailIdentifies: true, maidIdentifies: true });
+    const items: ChunkItem[] = [];
+    for (let i = 0; i < 300; i++) grouper.add(row(i, 'M'), items);
+    grouper.end(items);
+    expect(items).toHaveLength(300);
+    expect(items.every((item) => typeof item === 'string' && !item.startsWith(SETTLED_MARK))).toBe(true);
   });
 });

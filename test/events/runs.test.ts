@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ChunkRunCollector, COUNT_UNKNOWN, hashId, RowCounts, RunIndex } from '../../src/events/runs.js';
+
+/** The prescan's view of chunks of order ids (undefined: a row without one). */
+function chunkRuns(chunks: Array<Array<string | undefined>>) {
+  return chunks.map((ids) => {
+    const collector = new ChunkRunCollector();
+    for (const id of ids) collector.add(id);
+    return collector.result();
+  });
+}
+
+describe('RowCounts', () => {
+  it('never counts fewer rows than an id has, and exactly when the sketch is roomy', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 6 })), { maxLength: 300 }), fc.integer({ min: 4, max: 16 }), (adds, bits) => {
+        const counts = new RowCounts(bits);
+        const truth = new Map<string, number>();
+        const h = new Uint32Array(2);
+        for (const [n, rows] of adds) {
+          const id = `O-${n}`;
+          truth.set(id, (truth.get(id) ?? 0) + rows);
+          hashId(id, h, 0);
+          counts.add(h[0] as number, h[1] as number, rows);
+        }
+        for (const [id, rows] of truth) {
+          hashId(id, h, 0);
+          const counted = counts.count(h[0] as number, h[1] as number);
+          if (counted !== COUNT_UNKNOWN) expect(counted).toBeGreaterThanOrEqual(rows);
+          if (bits === 16 && truth.size <= 20 && rows < COUNT_UNKNOWN) expect(counted).toBe(rows);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('RunIndex', () => {
+  it('counts the rows of runs that cross a chunk boundary once, and their start once', () => {
+    const index = new RunIndex(1_000_000);
+    for (const chunk of chunkRuns([['A', 'A', 'B'], ['B', 'B', undefined, 'A'], ['A']])) index.addChunk(chunk);
+    expect(index.rowsAtLeast('A')).toBe(4);
+    expect(index.rowsAtLeast('B')).toBe(3);
+    expect(index.runs).toBe(3);
+    expect(index.repeats).toBe(1);
+    expect(index.mayRepeat('A')).toBe(true);
+    expect(index.mayRepeat('B')).toBe(false);
+  });
+
+  it('gives up when most runs repeat an id of an earlier chunk, not when orders interleave inside chunks', () => {
+    const interleaved = new RunIndex(100_000_000);
+    const scattered = new RunIndex(100_000_000);
+    for (let c = 0; c < 400; c++) {
+      // 100 orders per chunk, each in three runs: A B A B A B … inside the chunk.
+      const local: string[] = [];
+      for (let i = 0; i < 50; i++) for (let r = 0; r < 3; r++) local.push(`L${c}-${2 * i}`, `L${c}-${2 * i + 1}`);
+      for (const chunk of chunkRuns([local])) interleaved.addChunk(chunk);
+      // The same 100 orders in every chunk.
+      const far = Array.from({ length: 200 }, (_, i) => `F-${i % 100}`);
+      for (const chunk of chunkRuns([far])) scattered.addChunk(chunk);
+    }
+    expect(interleaved.repeats * 3).toBe(interleaved.runs * 2);
+    expect(interleaved.hopeless()).toBe(false);
+    expect(scattered.hopeless()).toBe(true);
+  });
+});
