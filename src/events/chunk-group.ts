@@ -33,7 +33,7 @@ export class ChunkGrouper {
   private readonly rules: EventRules;
   private sawId = false;
   private currentId: string | undefined;
-  /** 'first': the chunk's first run; 'inner': its rows are held; 'multi': rows pass through. */
+  /** 'first': the chunk's first run (its rows pass through); 'inner': its rows are held; 'multi': see scattered. */
   private kind: 'first' | 'inner' | 'multi' = 'first';
   private held: NormalizedRow[] = [];
   /**

@@ -2,6 +2,7 @@ import { parse, type CsvError } from 'csv-parse/sync';
 import type { Position } from '../errors.js';
 import { describeCsvError } from '../input/csv.js';
 import { CsvScan, ParsedRecords, type CsvRecords } from '../input/csv-fast.js';
+import { orderIdCell, UNSURE } from '../input/json-id.js';
 import type { Delimiter } from '../input/detect.js';
 import { ColumnResolver, FIELDS, FIELD_INDEX, type Field } from './columns.js';
 import { encodeRow } from '../events/row-format.js';
@@ -64,6 +65,7 @@ export class ChunkProcessor {
   private runs: ChunkRunCollector | undefined;
   private readonly grouper: ChunkGrouper | undefined;
   private readonly scan = new CsvScan();
+  private readonly namesOrderId = (key: string): boolean => this.resolver.resolve(key) === 'order_id';
   /** CSV: the columns to read, as [column, FIELD_INDEX]; personal fields no wanted key needs are left out. */
   private readonly readColumns: Array<[number, number]> = [];
 
@@ -165,6 +167,14 @@ export class ChunkProcessor {
       const recordLine = line++;
       start = end + 1;
       if (raw.trim() === '') continue;
+      if (this.runs) {
+        // The prescan wants the order id only: a scan of the line finds it without parsing it whole.
+        const cell = orderIdCell(raw, this.namesOrderId);
+        if (cell !== UNSURE) {
+          this.runs.add(orderIdOf(cell));
+          continue;
+        }
+      }
       let value: unknown;
       try {
         value = JSON.parse(raw);
