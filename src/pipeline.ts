@@ -223,6 +223,12 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     return undefined;
   };
   const finish = (order: OrderState, out: EventItem[]): Promise<void> | undefined => take(settle(order, eventRules), out);
+  const finishAll = async (orders: readonly OrderState[], out: EventItem[]): Promise<void> => {
+    for (const order of orders) {
+      const rejected = finish(order, out);
+      if (rejected) await rejected;
+    }
+  };
 
   let completed = false;
   try {
@@ -235,10 +241,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
           await report.reject(reason, [pos], detail);
           // A refused row of an order the grouper is still counting rows of.
           const done = countFor !== undefined && grouper instanceof PrescanGrouper ? grouper.refused(countFor) : undefined;
-          for (const order of done ?? []) {
-            const rejected = finish(order, out);
-            if (rejected) await rejected;
-          }
+          if (done) await finishAll(done, out);
           continue;
         }
         if (item.charCodeAt(0) === SETTLED_CODE) {
@@ -247,8 +250,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
           report.rows.read += settled.rows - 1;
           if (settled.hasOrderId && grouper instanceof PrescanGrouper) {
             const ended = grouper.endRun();
-            const rejected = ended && finish(ended, out);
-            if (rejected) await rejected;
+            if (ended) await finishAll([ended], out);
           }
           const rejected = take(settled, out);
           if (rejected) await rejected;
@@ -262,10 +264,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
             ...orderIdField(grouped.row.orderId),
           });
         }
-        for (const order of grouped.done ?? []) {
-          const rejected = finish(order, out);
-          if (rejected) await rejected;
-        }
+        if (grouped.done) await finishAll(grouped.done, out);
       }
       if (out.length > 0) yield out;
       if (io.stopped?.()) break;
@@ -282,10 +281,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
         });
       }
       const out: EventItem[] = [];
-      for (const order of chunk.orders ?? []) {
-        const rejected = finish(order, out);
-        if (rejected) await rejected;
-      }
+      if (chunk.orders) await finishAll(chunk.orders, out);
       for (const settled of chunk.settled ?? []) {
         const rejected = take(settled, out);
         if (rejected) await rejected;

@@ -169,6 +169,17 @@ export function filterBits(inputBytes: number): number {
   return Math.min(Math.max(bits, 23), 27);
 }
 
+/**
+ * Counters of the row-count sketch (4 bits each): about one per 32 input bytes, 2^20 … 2^25 (512 KiB …
+ * 16 MiB). The bench's item export has an id per ~1,200 bytes, its order export one per ~160: at 10M
+ * rows, 4 probes inflate the count of about one item-export order in 100 (and one order-export id in
+ * 4, which matters only for its few repeated ids); at 1M rows, one in 30,000 and one in 50.
+ */
+export function counterBits(inputBytes: number): number {
+  const bits = Math.ceil(Math.log2(Math.max(inputBytes, 1) / 32));
+  return Math.min(Math.max(bits, 20), 25);
+}
+
 const HOPELESS_AFTER_RUNS = 50_000;
 
 /**
@@ -194,8 +205,7 @@ export class RunIndex {
     this.seen = new BloomFilter(bits);
     // Multi-run ids are usually few; when they are many, most orders take the exact path anyway.
     this.multi = new BloomFilter(bits - 2, true);
-    // A counter per 8 bits of the first filter: up to 8 MiB.
-    this.counts = new RowCounts(bits - 3, true);
+    this.counts = new RowCounts(counterBits(inputBytes), true);
   }
 
   addChunk(chunk: ChunkRuns): void {
@@ -238,8 +248,7 @@ export class RunIndex {
   }
 
   rowsAtLeast(id: string): number {
-    hashId(id, scratch, 0);
-    return this.counts.count(scratch[0] as number, scratch[1] as number);
+    return rowsAtLeast(this.counts, id);
   }
 }
 
@@ -257,15 +266,14 @@ function mayRepeat(filter: BloomFilter, id: string): boolean {
   return filter.has(scratch[0] as number, scratch[1] as number);
 }
 
+function rowsAtLeast(counts: RowCounts, id: string): number {
+  hashId(id, scratch, 0);
+  return counts.count(scratch[0] as number, scratch[1] as number);
+}
+
 /** The multi-run filter and row counts of a RunIndex, rebuilt from their (shared) memory in a worker thread. */
 export function repeatTest(words: Uint32Array, counters: Uint8Array): RepeatTest {
   const filter = new BloomFilter(words);
   const counts = new RowCounts(counters);
-  return {
-    mayRepeat: (id) => mayRepeat(filter, id),
-    rowsAtLeast: (id) => {
-      hashId(id, scratch, 0);
-      return counts.count(scratch[0] as number, scratch[1] as number);
-    },
-  };
+  return { mayRepeat: (id) => mayRepeat(filter, id), rowsAtLeast: (id) => rowsAtLeast(counts, id) };
 }
