@@ -159,7 +159,7 @@ export function decodeSettled(line: string, bytes?: Uint8Array, file?: string): 
     const size = integerIn(line, t6 + 1, t7);
     let text: string | Uint8Array;
     if (code === 0x33) {
-      if (bytes === undefined || file === undefined) throw new Error('a settled order of a chunk result came without its bytes or file');
+      if (bytes === undefined) throw new Error('a settled order points into chunk bytes that did not come along');
       const at = integerIn(line, t7 + 1, line.length);
       text = bytes.subarray(at, at + size);
     } else {
@@ -167,5 +167,7 @@ export function decodeSettled(line: string, bytes?: Uint8Array, file?: string): 
     }
     outcome = { ok: true, eventTime: integerIn(line, t5 + 1, t6), bytes: size, text };
   }
-  return new Settled(integerIn(line, 0, t1), integerIn(line, t1 + 1, t2), outcome, line.slice(t2 + 1, t3), { text: line.slice(t3 + 1, t4) }, file);
+  const positions = line.slice(t2 + 1, t3);
+  if (positions.charCodeAt(0) !== 0x5b && file === undefined) throw new Error('a settled order gives line numbers but its file did not come along');
+  return new Settled(integerIn(line, 0, t1), integerIn(line, t1 + 1, t2), outcome, positions, { text: line.slice(t3 + 1, t4) }, file);
 }

@@ -43,4 +43,14 @@ describe('encodeSettled / decodeSettled', () => {
       { numRuns: 500 },
     );
   });
+
+  it('refuses a chunk result line read without its file, for refused orders too', () => {
+    const positions = [{ file: 'a.csv', line: 7 }];
+    for (const outcome of [{ ok: false, reason: 'NO_VALUE' } as const, { ok: true, eventTime: 1, text: 'x', bytes: 1 } as const]) {
+      const sink = new ByteSink();
+      const line = encodeSettled(new Settled(0, 1, outcome, positions, 'A'), sink);
+      expect(() => decodeSettled(line, sink.take())).toThrow(/file/);
+      expect(decodeSettled(line, new Uint8Array([0x78]), 'a.csv').positions).toEqual(positions);
+    }
+  });
 });
