@@ -30,10 +30,28 @@ export function encodeRow(row: NormalizedRow): string {
   return parts.join('\t');
 }
 
+/** The file of the row decoded last, as encoded, and on a string of its own. */
+let lastEncodedFile = '';
+let lastFile = '';
+
+/**
+ * A row's file, shared by all rows of that file: a part of a split line is a slice of it, and a
+ * position that outlives its row (a held order, a settled event) would keep the whole line alive.
+ */
+function fileOf(text: string): string {
+  if (text !== lastEncodedFile) {
+    // JSON round trips: fresh flat strings, not slices of the line.
+    lastEncodedFile = JSON.parse(JSON.stringify(text)) as string;
+    lastFile = JSON.parse(JSON.stringify(unesc(text) ?? '')) as string;
+  }
+  return lastFile;
+}
+
 export function decodeRow(line: string): NormalizedRow {
   const p = line.split('\t');
   const at = (i: number): string => p[i] as string;
-  const pos: Position = at(3) === 'r' ? { file: unesc(at(1)) ?? '', line: Number(at(2)), unit: 'record' } : { file: unesc(at(1)) ?? '', line: Number(at(2)) };
+  const file = fileOf(at(1));
+  const pos: Position = at(3) === 'r' ? { file, line: Number(at(2)), unit: 'record' } : { file, line: Number(at(2)) };
   const user: UserHashes = {};
   USER_KEYS.forEach((key, i) => {
     const hash = at(14 + i);
