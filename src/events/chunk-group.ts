@@ -2,7 +2,8 @@ import { encodeRow } from './row-format.js';
 import { addToOrder, openOrder, type EventRules } from './order.js';
 import { REASONS } from './reasons.js';
 import { COUNT_UNKNOWN, type RepeatTest } from './runs.js';
-import { ByteSink, encodeSettled, settle } from './settle.js';
+import { ByteSink } from './bytes.js';
+import { settleInto } from './settle.js';
 import type { NormalizedRow, RowReject } from '../rows/normalize-row.js';
 
 interface Scattered {
@@ -14,7 +15,7 @@ interface Scattered {
 /** Marks an item line that holds a settled order (events/settle.ts) rather than an encoded row. */
 export const SETTLED_MARK = '\u0002';
 
-/** What a chunk yields: an encoded row, a settled order (SETTLED_MARK + encodeSettled), or a reject. */
+/** What a chunk yields: an encoded row, a settled order (SETTLED_MARK + settleInto), or a reject. */
 export type ChunkItem = string | RowReject;
 
 /**
@@ -58,7 +59,7 @@ export class ChunkGrouper {
     const id = row.orderId;
     if (id === undefined) {
       // An event of its own; it does not end the run around it (the prescan skips such rows too).
-      items.push(SETTLED_MARK + encodeSettled(settle(openOrder(row), this.rules), this.sink));
+      items.push(SETTLED_MARK + settleInto(openOrder(row), this.rules, this.sink));
       return;
     }
     if (this.sawId && id === this.currentId) {
@@ -140,6 +141,6 @@ export class ChunkGrouper {
       const reject = addToOrder(order, row);
       if (reject) items.push({ pos: row.pos, reason: reject, field: 'currency', message: REASONS[reject], order_id: order.orderId as string });
     }
-    items.push(SETTLED_MARK + encodeSettled(settle(order, this.rules), this.sink));
+    items.push(SETTLED_MARK + settleInto(order, this.rules, this.sink));
   }
 }

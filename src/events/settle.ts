@@ -1,7 +1,8 @@
 import type { Position } from '../errors.js';
 import type { ConversionEvent } from '../pinterest/contract.js';
 import { csvRow } from '../upload/rows.js';
-import { buildEvent, serializeEvent, type EventRules, type OrderState } from './order.js';
+import type { ByteSink } from './bytes.js';
+import { buildEvent, serializeEvent, writeEvent, type EventRules, type OrderState } from './order.js';
 
 /**
  * text is the event as it leaves pinconv: its JSON, or, when EventRules.csvColumns is set, its upload
@@ -66,37 +67,6 @@ export class Settled {
   }
 }
 
-/**
- * The bytes of the events settled in one chunk: texts are written here as they are settled, so the
- * strings die young, and the buffer crosses to the main thread whole, transferred, not copied.
- */
-export class ByteSink {
-  private buffer: Buffer = Buffer.from(new ArrayBuffer(256 * 1024));
-  private length = 0;
-
-  /** Writes text (of this UTF-8 size) and returns its offset. */
-  append(text: string, size: number): number {
-    if (this.length + size > this.buffer.length) {
-      const grown = Buffer.from(new ArrayBuffer(Math.max(2 * this.buffer.length, this.length + size)));
-      this.buffer.copy(grown, 0, 0, this.length);
-      this.buffer = grown;
-    }
-    const at = this.length;
-    // A text whose UTF-8 size equals its length is ASCII: latin1 is a plain copy.
-    this.length += this.buffer.write(text, at, size, size === text.length ? 'latin1' : 'utf8');
-    return at;
-  }
-
-  /** The bytes written so far, on a buffer of their own (safe to transfer); the sink starts afresh. */
-  take(): Uint8Array | undefined {
-    if (this.length === 0) return undefined;
-    const taken = new Uint8Array(this.buffer.buffer, 0, this.length);
-    this.buffer = Buffer.from(new ArrayBuffer(Math.max(this.length, 64 * 1024)));
-    this.length = 0;
-    return taken;
-  }
-}
-
 export function settle(order: OrderState, rules: EventRules): Settled {
   const built = buildEvent(order, rules);
   let outcome: Outcome;
@@ -117,8 +87,7 @@ export function settle(order: OrderState, rules: EventRules): Settled {
 // A line of a chunk result gives instead the text's offset in the chunk's bytes, outcome "3", and its
 // positions as line numbers: they all name the chunk's file.
 export function encodeSettled(s: Settled, sink?: ByteSink): string {
-  const positions = sink ? lineNumbers(s.positions) : JSON.stringify(s.positions);
-  const head = `${s.firstSeq}\t${s.rows}\t${positions}\t${s.orderId === undefined ? '' : JSON.stringify(s.orderId)}`;
+  const head = settledHead(s.firstSeq, s.rows, sink ? lineNumbers(s.positions) : JSON.stringify(s.positions), s.orderId);
   if (!s.outcome.ok) return `${head}\t0\t${s.outcome.reason}`;
   const text = s.outcome.text;
   if (typeof text !== 'string') throw new Error('a settled order read as bytes is never encoded again');
@@ -126,6 +95,24 @@ export function encodeSettled(s: Settled, sink?: ByteSink): string {
   if (sink) return `${head}\t3\t${s.outcome.eventTime}\t${s.outcome.bytes}\t${sink.append(text, s.outcome.bytes)}`;
   const { eventTime, bytes } = s.outcome;
   return text.indexOf('\n') < 0 && text.indexOf('\r') < 0 ? `${head}\t1\t${eventTime}\t${bytes}\t${text}` : `${head}\t2\t${eventTime}\t${bytes}\t${JSON.stringify(text)}`;
+}
+
+function settledHead(firstSeq: number, rows: number, positions: string, orderId: string | undefined): string {
+  return `${firstSeq}\t${rows}\t${positions}\t${orderId === undefined ? '' : JSON.stringify(orderId)}`;
+}
+
+/**
+ * settle + encodeSettled for a chunk result: the event's JSON is written straight into the chunk's
+ * bytes, with no string in between (most of a worker's garbage was the event's text).
+ */
+export function settleInto(order: OrderState, rules: EventRules, sink: ByteSink): string {
+  if (rules.csvColumns) return encodeSettled(settle(order, rules), sink);
+  const built = buildEvent(order, rules);
+  const head = settledHead(order.firstSeq, order.positions.length, lineNumbers(order.positions), order.orderId);
+  if (!built.ok) return `${head}\t0\t${built.reason}`;
+  const at = sink.size;
+  writeEvent(built.event, sink);
+  return `${head}\t3\t${built.event.event_time}\t${sink.size - at}\t${at}`;
 }
 
 function lineNumbers(positions: readonly Position[]): string {

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ByteSink, decodeSettled, encodeSettled, Settled, type Outcome } from '../../src/events/settle.js';
+import { ByteSink } from '../../src/events/bytes.js';
+import { openOrder, serializeEvent, writeEvent } from '../../src/events/order.js';
+import { decodeSettled, encodeSettled, settle, settleInto, Settled, type Outcome } from '../../src/events/settle.js';
+import type { ConversionEvent } from '../../src/pinterest/contract.js';
+import { USER_KEYS } from '../../src/rows/normalize-row.js';
 
 const position = (file: string) => fc.integer({ min: 1, max: 2 ** 31 }).map((line) => ({ file, line }));
 const outcome: fc.Arbitrary<Outcome> = fc.oneof(
@@ -52,5 +56,67 @@ describe('encodeSettled / decodeSettled', () => {
       expect(() => decodeSettled(line, sink.take())).toThrow(/file/);
       expect(decodeSettled(line, new Uint8Array([0x78]), 'a.csv').positions).toEqual(positions);
     }
+  });
+});
+
+const hex = fc.stringMatching(/^[0-9a-f]{64}$/);
+const freeText = fc.oneof(fc.string({ unit: 'binary' }), fc.string(), fc.constantFrom('', '"', '\\', '\u007f', '\u0000', '\ud800', 'é', '😀'));
+const event = fc.record(
+  {
+    event_name: fc.constant('checkout' as const),
+    action_source: fc.constant('offline' as const),
+    event_time: fc.integer({ min: -62_000_000_000, max: 99_999_999_999 }),
+    event_id: fc.oneof(hex, fc.constant('')),
+    user_data: fc.dictionary(fc.constantFrom(...USER_KEYS), fc.array(hex, { minLength: 1, maxLength: 2 })),
+    custom_data: fc.record(
+      {
+        currency: freeText,
+        value: freeText,
+        order_id: freeText,
+        content_ids: fc.array(freeText, { minLength: 1, maxLength: 3 }),
+        contents: fc.array(fc.record({ id: freeText, item_name: freeText, item_price: freeText, quantity: fc.nat() }, { requiredKeys: [] }), { minLength: 1, maxLength: 3 }),
+        num_items: fc.nat(),
+        opt_out_type: freeText,
+      },
+      { requiredKeys: ['currency', 'value'] },
+    ),
+    partner_name: freeText,
+    opt_out: fc.boolean(),
+  },
+  { requiredKeys: ['event_name', 'action_source', 'event_time', 'event_id', 'user_data', 'custom_data', 'partner_name'] },
+) as fc.Arbitrary<ConversionEvent>;
+
+describe('writeEvent', () => {
+  it('writes the bytes of JSON.stringify, across the sink growing', () => {
+    fc.assert(
+      fc.property(fc.array(event, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 512 }), (events, capacity) => {
+        const sink = new ByteSink(capacity);
+        const expected: string[] = [];
+        for (const e of events) {
+          writeEvent(e, sink);
+          expected.push(JSON.stringify(e));
+          expect(serializeEvent(e)).toBe(JSON.stringify(e));
+        }
+        expect(Buffer.from(sink.take() ?? []).toString('utf8')).toBe(expected.join(''));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('settleInto gives the line and bytes of encodeSettled(settle(...))', () => {
+    const order = openOrder({
+      seq: 5, pos: { file: 'in.csv', line: 9 }, orderId: 'A-"1"', eventTime: 1_700_000_000, currency: 'EUR', value: '12.5', price: undefined,
+      quantity: undefined, productId: undefined, itemName: 'Thé', user: { em: 'a'.repeat(64), ph: 'b'.repeat(64) }, optOut: true, optOutType: undefined,
+    });
+    const rules = { partnerName: 'ss-amperity', emailIdentifies: true, maidIdentifies: true };
+    const direct = new ByteSink(8);
+    const viaText = new ByteSink(8);
+    direct.ascii('x');
+    viaText.ascii('x');
+    const line = settleInto(order, rules, direct);
+    expect(line).toBe(encodeSettled(settle(order, rules), viaText));
+    expect(Buffer.from(direct.take() ?? []).equals(Buffer.from(viaText.take() ?? []))).toBe(true);
+    const noIdentifier = { ...order, user: {} };
+    expect(settleInto(noIdentifier, rules, direct)).toBe(encodeSettled(settle(noIdentifier, rules), viaText));
   });
 });
