@@ -1,7 +1,7 @@
 import type { Position } from '../errors.js';
 import { addDecimal, decimalFromCanonical, formatDecimal, multiplyDecimal } from '../normalize/decimal.js';
 import { sha256Hex } from '../normalize/hash.js';
-import { USER_KEYS, type NormalizedRow, type UserHashes } from '../rows/normalize-row.js';
+import { USER_KEYS, type NormalizedRow, type UserHashes, type UserKey } from '../rows/normalize-row.js';
 import type { ConversionEvent, ContentItem } from '../pinterest/contract.js';
 import type { RejectReason } from './reasons.js';
 import type { CsvColumn } from '../options.js';
@@ -150,18 +150,19 @@ export function serializeEvent(event: ConversionEvent): string {
  * JSON.stringify.
  */
 export function writeEvent(event: ConversionEvent, out: ByteSink): void {
-  out.ascii(`{"event_name":"checkout","action_source":"offline","event_time":${event.event_time},"event_id":"`);
-  out.ascii(event.event_id);
-  out.ascii('","user_data":{');
+  out.ascii('{"event_name":"checkout","action_source":"offline","event_time":');
+  out.integer(event.event_time);
+  out.ascii(',"event_id":');
+  out.quoted(event.event_id);
+  out.ascii(',"user_data":{');
   let first = true;
   for (const key in event.user_data) {
     const hashes = event.user_data[key] as string[];
-    out.ascii(first ? `"${key}":[` : `,"${key}":[`);
+    out.ascii(first ? (USER_KEY_OPEN[key as UserKey] ?? `"${key}":[`) : (USER_KEY_NEXT[key as UserKey] ?? `,"${key}":[`));
     first = false;
     for (let i = 0; i < hashes.length; i++) {
-      out.ascii(i === 0 ? '"' : ',"');
-      out.ascii(hashes[i] as string);
-      out.ascii('"');
+      if (i > 0) out.ascii(',');
+      out.quoted(hashes[i] as string);
     }
     out.ascii(']');
   }
@@ -182,7 +183,10 @@ export function writeEvent(event: ConversionEvent, out: ByteSink): void {
     out.ascii(',"contents":');
     out.utf8(JSON.stringify(c.contents));
   }
-  if (c.num_items !== undefined) out.ascii(`,"num_items":${c.num_items}`);
+  if (c.num_items !== undefined) {
+    out.ascii(',"num_items":');
+    out.integer(c.num_items);
+  }
   if (c.opt_out_type !== undefined) {
     out.ascii(',"opt_out_type":');
     out.jsonText(c.opt_out_type);
@@ -192,3 +196,7 @@ export function writeEvent(event: ConversionEvent, out: ByteSink): void {
   if (event.opt_out !== undefined) out.ascii(event.opt_out ? ',"opt_out":true' : ',"opt_out":false');
   out.ascii('}');
 }
+
+/** `"em":[` and `,"em":[` for each user_data key, made once. */
+const USER_KEY_OPEN = Object.fromEntries(USER_KEYS.map((key) => [key, `"${key}":[`])) as Record<UserKey, string>;
+const USER_KEY_NEXT = Object.fromEntries(USER_KEYS.map((key) => [key, `,"${key}":[`])) as Record<UserKey, string>;
