@@ -1,37 +1,63 @@
+/** Size of a sink's blocks. */
+const BLOCK_BYTES = 64 * 1024;
+/** A text's location: its block × 2^32 + its offset in the block. */
+const BLOCK_SPAN = 2 ** 32;
+
 /**
  * The bytes of the events settled in one chunk: events are written here as they are settled, with
- * no string in between, and the buffer crosses to the main thread whole, transferred, not copied.
- * Chunks settle about as many bytes as the one before: each buffer starts a quarter larger than the
- * last chunk's bytes, so it rarely grows; one that did, and so is mostly empty, is copied to its
- * size before it leaves (the main thread holds several chunks' bytes at once).
+ * no string in between, and the blocks cross to the main thread, transferred, not copied.
+ *
+ * Blocks all have one size (64 KiB; a bigger text gets a block of its own): buffers of varied
+ * megabyte sizes, allocated in a worker and freed in the main thread, fragmented the malloc arenas.
+ * Each text stays whole in one block.
  */
 export class ByteSink {
+  private readonly blockBytes: number;
+  private blocks: Uint8Array[] = [];
   private buffer: Buffer;
   private length = 0;
+  /** Where the text being written starts in the current block. */
+  private mark = 0;
 
-  constructor(capacity = 256 * 1024) {
-    this.buffer = Buffer.from(new ArrayBuffer(capacity));
+  constructor(blockBytes = BLOCK_BYTES) {
+    this.blockBytes = blockBytes;
+    this.buffer = Buffer.from(new ArrayBuffer(blockBytes));
   }
 
-  /** Bytes written since the sink started afresh. */
-  get size(): number {
-    return this.length;
+  /** Starts a text: what is written next, up to location(), is one piece. */
+  start(): void {
+    this.mark = this.length;
   }
 
+  /** Bytes of the text written since start(). */
+  get written(): number {
+    return this.length - this.mark;
+  }
+
+  /** The location of the text written since start(), for at(). */
+  get location(): number {
+    return this.blocks.length * BLOCK_SPAN + this.mark;
+  }
+
+  /** Room for `bytes` more in the current block; the text written so far moves along to a new one. */
   private reserve(bytes: number): void {
     if (this.length + bytes <= this.buffer.length) return;
-    const grown = Buffer.from(new ArrayBuffer(Math.max(this.buffer.length + (this.buffer.length >>> 1), this.length + bytes)));
-    this.buffer.copy(grown, 0, 0, this.length);
-    this.buffer = grown;
+    const carried = this.length - this.mark;
+    const next = Buffer.from(new ArrayBuffer(Math.max(this.blockBytes, 2 * (carried + bytes))));
+    this.buffer.copy(next, 0, this.mark, this.length);
+    if (this.mark > 0) this.blocks.push(new Uint8Array(this.buffer.buffer, 0, this.mark));
+    this.buffer = next;
+    this.length = carried;
+    this.mark = 0;
   }
 
-  /** Writes text (of this UTF-8 size) and returns its offset. */
+  /** Writes a text of this UTF-8 size as a piece of its own and returns its location. */
   append(text: string, size: number): number {
+    this.start();
     this.reserve(size);
-    const at = this.length;
     // A text whose UTF-8 size equals its length is ASCII: latin1 is a plain copy.
-    this.length += this.buffer.write(text, at, size, size === text.length ? 'latin1' : 'utf8');
-    return at;
+    this.length += this.buffer.write(text, this.length, size, size === text.length ? 'latin1' : 'utf8');
+    return this.location;
   }
 
   /** Writes text known to be ASCII (keys, numbers, hex digests). */
@@ -100,21 +126,30 @@ export class ByteSink {
     this.length = at;
   }
 
-  /** The bytes written so far, on a buffer of their own (safe to transfer); the sink starts afresh. */
-  take(): Uint8Array | undefined {
-    const length = this.length;
-    if (length === 0) return undefined;
-    let taken = new Uint8Array(this.buffer.buffer, 0, length);
-    if (length < this.buffer.length * 0.75) taken = new Uint8Array(taken);
-    this.buffer = Buffer.from(new ArrayBuffer(Math.max(length + (length >>> 2), 64 * 1024)));
+  /** The blocks written so far, each on a buffer of its own (safe to transfer); the sink starts afresh. */
+  take(): Uint8Array[] | undefined {
+    if (this.length > 0) this.blocks.push(new Uint8Array(this.buffer.buffer, 0, this.length));
+    const taken = this.blocks;
+    if (this.length > 0) this.buffer = Buffer.from(new ArrayBuffer(this.blockBytes));
+    this.blocks = [];
     this.length = 0;
-    return taken;
+    this.mark = 0;
+    return taken.length > 0 ? taken : undefined;
   }
 
-  /** The bytes written so far, as text; the sink starts afresh on the same buffer. */
+  /** The text written since start(), as a string; the sink starts afresh, keeping its block. */
   takeText(): string {
-    const text = this.buffer.toString('utf8', 0, this.length);
+    const text = this.buffer.toString('utf8', this.mark, this.length);
+    this.blocks = [];
     this.length = 0;
+    this.mark = 0;
     return text;
   }
+}
+
+/** The bytes of a text at a location (ByteSink#location) in a sink's blocks, if they are there. */
+export function bytesAt(blocks: readonly Uint8Array[], location: number, size: number): Uint8Array | undefined {
+  const block = blocks[Math.floor(location / BLOCK_SPAN)];
+  const offset = location % BLOCK_SPAN;
+  return block !== undefined && offset + size <= block.length ? block.subarray(offset, offset + size) : undefined;
 }

@@ -50,8 +50,8 @@ export class ChunkGrouper {
     this.rules = rules;
   }
 
-  /** The bytes that this chunk's settled lines point into (decodeSettled), if any. */
-  takeBytes(): Uint8Array | undefined {
+  /** The blocks that this chunk's settled lines point into (decodeSettled), if any. */
+  takeBytes(): Uint8Array[] | undefined {
     return this.sink.take();
   }
 

@@ -1,7 +1,7 @@
 import type { Position } from '../errors.js';
 import type { ConversionEvent } from '../pinterest/contract.js';
 import { csvRow } from '../upload/rows.js';
-import type { ByteSink } from './bytes.js';
+import { bytesAt, type ByteSink } from './bytes.js';
 import { buildEvent, serializeEvent, writeEvent, type EventRules, type OrderState } from './order.js';
 
 /**
@@ -84,7 +84,7 @@ export function settle(order: OrderState, rules: EventRules): Settled {
 // JSON.stringify never leaves a raw tab or line break in its output, so tabs separate the fields and
 // lines end at newlines. The text comes last, as it is: event JSON never holds a raw line break, and a
 // CSV row rarely does (a quoted order_id may); such a text is written as a JSON string, outcome "2".
-// A line of a chunk result gives instead the text's offset in the chunk's bytes, outcome "3", and its
+// A line of a chunk result gives instead the text's location in the chunk's blocks, outcome "3", and its
 // positions as line numbers: they all name the chunk's file.
 export function encodeSettled(s: Settled, sink?: ByteSink): string {
   const head = settledHead(s.firstSeq, s.rows, sink ? lineNumbers(s.positions) : JSON.stringify(s.positions), s.orderId);
@@ -110,9 +110,9 @@ export function settleInto(order: OrderState, rules: EventRules, sink: ByteSink)
   const built = buildEvent(order, rules);
   const head = settledHead(order.firstSeq, order.positions.length, lineNumbers(order.positions), order.orderId);
   if (!built.ok) return `${head}\t0\t${built.reason}`;
-  const at = sink.size;
+  sink.start();
   writeEvent(built.event, sink);
-  return `${head}\t3\t${built.event.event_time}\t${sink.size - at}\t${at}`;
+  return `${head}\t3\t${built.event.event_time}\t${sink.written}\t${sink.location}`;
 }
 
 function lineNumbers(positions: readonly Position[]): string {
@@ -129,8 +129,8 @@ function integerIn(line: string, from: number, to: number): number {
   return negative ? -value : value;
 }
 
-/** Reads a run line; a chunk result's line points into its `bytes`, and its positions name `file`. */
-export function decodeSettled(line: string, bytes?: Uint8Array, file?: string): Settled {
+/** Reads a run line; a chunk result's line points into its `blocks`, and its positions name `file`. */
+export function decodeSettled(line: string, blocks?: readonly Uint8Array[], file?: string): Settled {
   const t1 = line.indexOf('\t');
   const t2 = line.indexOf('\t', t1 + 1);
   const t3 = line.indexOf('\t', t2 + 1);
@@ -146,9 +146,9 @@ export function decodeSettled(line: string, bytes?: Uint8Array, file?: string): 
     const size = integerIn(line, t6 + 1, t7);
     let text: string | Uint8Array;
     if (code === 0x33) {
+      const bytes = blocks && bytesAt(blocks, integerIn(line, t7 + 1, line.length), size);
       if (bytes === undefined) throw new Error('a settled order points into chunk bytes that did not come along');
-      const at = integerIn(line, t7 + 1, line.length);
-      text = bytes.subarray(at, at + size);
+      text = bytes;
     } else {
       text = code === 0x31 ? line.slice(t7 + 1) : (JSON.parse(line.slice(t7 + 1)) as string);
     }

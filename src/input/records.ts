@@ -148,7 +148,7 @@ async function* chunkResults(
  */
 export interface RowBatch {
   items: RowItem[];
-  bytes?: Uint8Array | undefined;
+  bytes?: Uint8Array[] | undefined;
   file?: string;
 }
 

@@ -47,8 +47,8 @@ export interface ChunkResult {
   error?: { message: string; line: number };
   /** Prescan only. */
   runs?: ChunkRuns;
-  /** After a prescan: the bytes that settled lines point into (events/settle.ts), on a buffer of their own. */
-  bytes?: Uint8Array;
+  /** After a prescan: the blocks that settled lines point into (events/settle.ts), each on a buffer of its own. */
+  bytes?: Uint8Array[];
 }
 
 /**

@@ -5,6 +5,6 @@ import { ChunkProcessor, type ChunkConfig } from './chunk.js';
 const processor = new ChunkProcessor(workerData as ChunkConfig);
 parentPort?.on('message', (message: { id: number; bytes: Uint8Array; startLine: number; index: number; skipHeader: boolean }) => {
   const result = processor.process(message.bytes, message.startLine, message.index, message.skipHeader);
-  // The chunk's bytes move to the main thread without a copy.
-  parentPort?.postMessage({ id: message.id, result }, result.bytes ? [result.bytes.buffer as ArrayBuffer] : []);
+  // The chunk's blocks move to the main thread without a copy.
+  parentPort?.postMessage({ id: message.id, result }, result.bytes ? result.bytes.map((block) => block.buffer as ArrayBuffer) : []);
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ByteSink } from '../../src/events/bytes.js';
+import { ByteSink, bytesAt } from '../../src/events/bytes.js';
 import { openOrder, serializeEvent, writeEvent } from '../../src/events/order.js';
 import { decodeSettled, encodeSettled, settle, settleInto, Settled, type Outcome } from '../../src/events/settle.js';
 import type { ConversionEvent } from '../../src/pinterest/contract.js';
@@ -54,7 +54,7 @@ describe('encodeSettled / decodeSettled', () => {
       const sink = new ByteSink();
       const line = encodeSettled(new Settled(0, 1, outcome, positions, 'A'), sink);
       expect(() => decodeSettled(line, sink.take())).toThrow(/file/);
-      expect(decodeSettled(line, new Uint8Array([0x78]), 'a.csv').positions).toEqual(positions);
+      expect(decodeSettled(line, [new Uint8Array([0x78])], 'a.csv').positions).toEqual(positions);
     }
   });
 });
@@ -87,17 +87,20 @@ const event = fc.record(
 ) as fc.Arbitrary<ConversionEvent>;
 
 describe('writeEvent', () => {
-  it('writes the bytes of JSON.stringify, across the sink growing', () => {
+  it('writes the bytes of JSON.stringify, each event whole in a block', () => {
     fc.assert(
-      fc.property(fc.array(event, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 512 }), (events, capacity) => {
-        const sink = new ByteSink(capacity);
-        const expected: string[] = [];
+      fc.property(fc.array(event, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 2048 }), (events, blockBytes) => {
+        const sink = new ByteSink(blockBytes);
+        const written: Array<[number, number, string]> = [];
         for (const e of events) {
+          sink.start();
           writeEvent(e, sink);
-          expected.push(JSON.stringify(e));
+          written.push([sink.location, sink.written, JSON.stringify(e)]);
           expect(serializeEvent(e)).toBe(JSON.stringify(e));
         }
-        expect(Buffer.from(sink.take() ?? []).toString('utf8')).toBe(expected.join(''));
+        const blocks = sink.take() ?? [];
+        for (const [location, size, json] of written) expect(Buffer.from(bytesAt(blocks, location, size) ?? []).toString('utf8')).toBe(json);
+        expect(Buffer.concat(blocks).toString('utf8')).toBe(written.map(([, , json]) => json).join(''));
       }),
       { numRuns: 1000 },
     );
@@ -111,11 +114,11 @@ describe('writeEvent', () => {
     const rules = { partnerName: 'ss-amperity', emailIdentifies: true, maidIdentifies: true };
     const direct = new ByteSink(8);
     const viaText = new ByteSink(8);
-    direct.ascii('x');
-    viaText.ascii('x');
+    direct.append('x', 1);
+    viaText.append('x', 1);
     const line = settleInto(order, rules, direct);
     expect(line).toBe(encodeSettled(settle(order, rules), viaText));
-    expect(Buffer.from(direct.take() ?? []).equals(Buffer.from(viaText.take() ?? []))).toBe(true);
+    expect(Buffer.concat(direct.take() ?? []).equals(Buffer.concat(viaText.take() ?? []))).toBe(true);
     const noIdentifier = { ...order, user: {} };
     expect(settleInto(noIdentifier, rules, direct)).toBe(encodeSettled(settle(noIdentifier, rules), viaText));
   });
