@@ -181,6 +181,8 @@ export function counterBits(inputBytes: number): number {
 }
 
 const HOPELESS_AFTER_RUNS = 50_000;
+/** Repeated runs whose hashes are kept (8 bytes each) before the multi-run filter is made at full size. */
+const MAX_PENDING_RUNS = 1 << 20;
 
 /**
  * Puts the chunks' runs together, in input order: ids seen before (first filter) go into the
@@ -188,7 +190,12 @@ const HOPELESS_AFTER_RUNS = 50_000;
  */
 export class RunIndex {
   private seen: BloomFilter | undefined;
-  readonly multi: BloomFilter;
+  private multiFilter: BloomFilter | undefined;
+  /** The largest multi-run filter, for an input of this size. */
+  private readonly multiBits: number;
+  /** Hash pairs of repeated runs, until the multi-run filter is made (see multi). */
+  private pending: Uint32Array | undefined = new Uint32Array(2 * 1024);
+  private pendingLength = 0;
   /** Rows per id. */
   readonly counts: RowCounts;
   private last: string | undefined;
@@ -200,12 +207,47 @@ export class RunIndex {
   /** The scan stopped early: most orders come back later (see hopeless()). */
   abandoned = false;
 
-  constructor(inputBytes: number) {
+  /** `maxPendingRuns`: tests make the multi-run filter at full size sooner. */
+  constructor(inputBytes: number, private readonly maxPendingRuns = MAX_PENDING_RUNS) {
     const bits = filterBits(inputBytes);
     this.seen = new BloomFilter(bits);
-    // Multi-run ids are usually few; when they are many, most orders take the exact path anyway.
-    this.multi = new BloomFilter(bits - 2, true);
+    this.multiBits = bits - 2;
     this.counts = new RowCounts(counterBits(inputBytes), true);
+  }
+
+  /**
+   * The filter of multi-run ids, sized by their number once the scan is over (about 16 bits per
+   * repeated run): an order export repeats few ids, and its filter takes kilobytes, not the 4 MiB the
+   * input's size allows. Past MAX_PENDING_RUNS repeats it is made at that size at once.
+   */
+  get multi(): BloomFilter {
+    if (this.multiFilter === undefined) this.makeMulti(Math.min(this.multiBits, Math.max(16, Math.ceil(Math.log2(this.pendingLength * 8)))));
+    return this.multiFilter as BloomFilter;
+  }
+
+  private makeMulti(bits: number): void {
+    const filter = new BloomFilter(bits, true);
+    const pending = this.pending as Uint32Array;
+    for (let i = 0; i < this.pendingLength; i += 2) filter.add(pending[i] as number, pending[i + 1] as number);
+    this.multiFilter = filter;
+    this.pending = undefined;
+    this.pendingLength = 0;
+  }
+
+  private addMulti(h1: number, h2: number): void {
+    if (this.multiFilter === undefined && this.pendingLength >= 2 * this.maxPendingRuns) this.makeMulti(this.multiBits);
+    if (this.multiFilter !== undefined) {
+      this.multiFilter.add(h1, h2);
+      return;
+    }
+    let pending = this.pending as Uint32Array;
+    if (this.pendingLength === pending.length) {
+      const grown = new Uint32Array(2 * pending.length);
+      grown.set(pending);
+      this.pending = pending = grown;
+    }
+    pending[this.pendingLength++] = h1;
+    pending[this.pendingLength++] = h2;
   }
 
   addChunk(chunk: ChunkRuns): void {
@@ -222,7 +264,7 @@ export class RunIndex {
       this.runs++;
       if (this.seen?.add(h1, h2) ?? true) {
         this.repeats++;
-        this.multi.add(h1, h2);
+        this.addMulti(h1, h2);
       }
     }
     if (chunk.last !== undefined) this.last = chunk.last;
@@ -237,9 +279,10 @@ export class RunIndex {
     return this.runs >= HOPELESS_AFTER_RUNS && this.remoteRepeats * 2 > this.runs;
   }
 
-  /** The scan is over: the first filter is no longer needed. */
+  /** The scan is over: the first filter is no longer needed, and the multi-run filter can be sized. */
   scanned(): void {
     this.seen = undefined;
+    void this.multi;
   }
 
   /** Whether an order id may start more than one run (false: it certainly starts one at most). */

@@ -65,3 +65,31 @@ describe('RunIndex', () => {
     expect(scattered.hopeless()).toBe(true);
   });
 });
+
+describe('RunIndex multi-run filter', () => {
+  /** 3,000 ids, every third of them in two runs far apart. */
+  function scan(index: RunIndex): void {
+    const ids = Array.from({ length: 3000 }, (_, i) => `O-${i}`);
+    const again = ids.filter((_, i) => i % 3 === 0);
+    for (const chunk of chunkRuns([ids.slice(0, 1500), ids.slice(1500), again])) index.addChunk(chunk);
+    index.scanned();
+  }
+
+  it('is sized by the repeated runs, and finds every one of them', () => {
+    for (const index of [new RunIndex(100_000_000), new RunIndex(100_000_000, 64)]) {
+      scan(index);
+      expect(index.repeats).toBe(1000);
+      for (let i = 0; i < 3000; i += 3) expect(index.mayRepeat(`O-${i}`)).toBe(true);
+      let falsePositives = 0;
+      for (let i = 1; i < 3000; i += 3) if (index.mayRepeat(`O-${i}`)) falsePositives++;
+      expect(falsePositives).toBeLessThan(20);
+    }
+    const sized = new RunIndex(100_000_000);
+    scan(sized);
+    // 1,000 repeats need 16,000 bits: the least filter, 2^16 bits, against 2^25 for a 100 MB input.
+    expect(sized.multi.words.length * 32).toBe(2 ** 16);
+    const full = new RunIndex(100_000_000, 64);
+    scan(full);
+    expect(full.multi.words.length * 32).toBe(2 ** 25);
+  });
+});
