@@ -68,9 +68,14 @@ function stringValue(token: string): string | typeof UNSURE {
  * twice, a malformed top level) is UNSURE, and the caller parses the line. The inside of nested values
  * and of strings other than keys and the order id is not checked: a line JSON.parse refuses fails the
  * second pass at the same line.
+ *
+ * `mayName`, a global pattern that matches, from its lastIndex on, any text that could be a key
+ * naming order_id (written without escapes), lets the scan stop at the order id: when the rest of the
+ * line holds neither a match nor a backslash, no later key can name order_id. Export lines mostly
+ * begin with it.
  * test/input/json-id.test.ts checks it against JSON.parse.
  */
-export function orderIdCell(line: string, namesOrderId: (key: string) => boolean): Cell | typeof UNSURE {
+export function orderIdCell(line: string, namesOrderId: (key: string) => boolean, mayName?: RegExp): Cell | typeof UNSURE {
   let at = skipSpace(line, 0);
   if (line.charCodeAt(at) !== 0x7b) return UNSURE;
   at = skipSpace(line, at + 1);
@@ -111,6 +116,10 @@ export function orderIdCell(line: string, namesOrderId: (key: string) => boolean
         if (value === STRING) value = stringValue(line.slice(at, end));
         if (value === UNSURE) return UNSURE;
         if (value !== NESTED && cell === undefined) cell = value;
+        if (cell !== undefined && mayName !== undefined && line.indexOf('\\', end) < 0) {
+          mayName.lastIndex = end;
+          if (!mayName.test(line)) return cell;
+        }
       }
       at = skipSpace(line, end);
       const next = line.charCodeAt(at);

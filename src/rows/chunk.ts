@@ -66,6 +66,11 @@ export class ChunkProcessor {
   private readonly grouper: ChunkGrouper | undefined;
   private readonly scan = new CsvScan();
   private readonly namesOrderId = (key: string): boolean => this.resolver.resolve(key) === 'order_id';
+  /**
+   * Without --map, only "order_id" in any case, spaces around, names order_id (a rename could make
+   * any text do so): the NDJSON prescan stops at the order id when the rest holds no such text.
+   */
+  private readonly mayNameOrderId: RegExp | undefined;
   /** CSV: the columns to read, as [column, FIELD_INDEX]; personal fields no wanted key needs are left out. */
   private readonly readColumns: Array<[number, number]> = [];
 
@@ -73,6 +78,7 @@ export class ChunkProcessor {
     this.config = config;
     this.normalizer = new RowNormalizer(config.rules);
     this.resolver = new ColumnResolver(new Map(config.renames));
+    this.mayNameOrderId = config.renames.length === 0 ? /order_id/gi : undefined;
     this.width = config.columnFields.length;
     this.orderIdColumn = config.columnFields.indexOf('order_id');
     const wanted = config.rules.userKeys;
@@ -169,7 +175,7 @@ export class ChunkProcessor {
       if (raw.trim() === '') continue;
       if (this.runs) {
         // The prescan wants the order id only: a scan of the line finds it without parsing it whole.
-        const cell = orderIdCell(raw, this.namesOrderId);
+        const cell = orderIdCell(raw, this.namesOrderId, this.mayNameOrderId);
         if (cell !== UNSURE) {
           this.runs.add(orderIdOf(cell));
           continue;

@@ -31,14 +31,18 @@ const objectText = fc
 const oddText = fc.oneof(fc.string(), fc.constantFrom('[1]', '"x"', '5', 'null', '{"order_id":1,}', '{"order_id" 1}', '{"order_id":01}', '{"a":1}x', '{"order_id":"\t"}', '{'));
 
 describe('orderIdCell: the order_id cell of an NDJSON line without JSON.parse', () => {
-  for (const [name, renames] of [['plain', []], ['--map ref=order_id', [['ref', 'order_id']]]] as const) {
+  for (const [name, renames, mayName] of [
+    ['plain', [], undefined],
+    ['plain, stopping at the order id', [], /order_id/gi],
+    ['--map ref=order_id', [['ref', 'order_id']], undefined],
+  ] as const) {
     it(`gives what objectCells(JSON.parse(line)) gives, or UNSURE (${name})`, () => {
       const resolver = new ColumnResolver(new Map(renames));
       const names = (key: string): boolean => resolver.resolve(key) === 'order_id';
       let answered = 0;
       fc.assert(
         fc.property(fc.oneof({ weight: 5, arbitrary: objectText }, { weight: 1, arbitrary: oddText }), (line) => {
-          const got = orderIdCell(line, names);
+          const got = orderIdCell(line, names, mayName);
           let parsed: unknown;
           try {
             parsed = JSON.parse(line);
