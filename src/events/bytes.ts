@@ -101,6 +101,28 @@ export class ByteSink {
     } while (rest > 0);
   }
 
+  /** Writes any text as UTF-8: a short ASCII one byte by byte, anything else through utf8(). */
+  text(text: string): void {
+    if (text.length >= 24) {
+      this.utf8(text);
+      return;
+    }
+    this.reserve(text.length);
+    const buffer = this.buffer;
+    const start = this.length;
+    let at = start;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 0x7f) {
+        this.length = start;
+        this.utf8(text);
+        return;
+      }
+      buffer[at++] = code;
+    }
+    this.length = at;
+  }
+
   /** Writes any text as UTF-8. */
   utf8(text: string): void {
     this.reserve(text.length * 3);

@@ -1,6 +1,6 @@
 import type { Position } from '../errors.js';
 import type { ConversionEvent } from '../pinterest/contract.js';
-import { csvRow } from '../upload/rows.js';
+import { csvRow, writeCsvRow } from '../upload/rows.js';
 import { bytesAt, type ByteSink } from './bytes.js';
 import { buildEvent, serializeEvent, writeEvent, type EventRules, type OrderState } from './order.js';
 
@@ -102,16 +102,17 @@ function settledHead(firstSeq: number, rows: number, positions: string, orderId:
 }
 
 /**
- * settle + encodeSettled for a chunk result: the event's JSON is written straight into the chunk's
- * bytes, with no string in between (most of a worker's garbage was the event's text).
+ * settle + encodeSettled for a chunk result: the event's JSON, or its upload CSV row, is written
+ * straight into the chunk's bytes, with no string in between (most of a worker's garbage was the
+ * event's text).
  */
 export function settleInto(order: OrderState, rules: EventRules, sink: ByteSink): string {
-  if (rules.csvColumns) return encodeSettled(settle(order, rules), sink);
   const built = buildEvent(order, rules);
   const head = settledHead(order.firstSeq, order.positions.length, lineNumbers(order.positions), order.orderId);
   if (!built.ok) return `${head}\t0\t${built.reason}`;
   sink.start();
-  writeEvent(built.event, sink);
+  if (rules.csvColumns) writeCsvRow(built.event, rules.csvColumns, sink);
+  else writeEvent(built.event, sink);
   return `${head}\t3\t${built.event.event_time}\t${sink.written}\t${sink.location}`;
 }
 

@@ -1,5 +1,6 @@
 import type { CsvColumn } from '../options.js';
 import type { ConversionEvent } from '../pinterest/contract.js';
+import { ByteSink } from '../events/bytes.js';
 
 /** The upload CSV cell of one column for one event (PRODUCT §6). Personal columns are hashes. */
 export function csvCell(event: ConversionEvent, column: CsvColumn): string {
@@ -45,14 +46,21 @@ export function csvLine(fields: readonly string[]): string {
   return line;
 }
 
+/** Turns writeCsvRow's bytes into text. */
+const scratch = new ByteSink(4 * 1024);
+
 /** The upload CSV row of an event, without its line end. */
 export function csvRow(event: ConversionEvent, columns: readonly CsvColumn[]): string {
-  let line = '';
+  writeCsvRow(event, columns, scratch);
+  return scratch.takeText();
+}
+
+/** Writes the upload CSV row of an event, without its line end, into a sink: the bytes of csvLine. */
+export function writeCsvRow(event: ConversionEvent, columns: readonly CsvColumn[], out: ByteSink): void {
   for (let i = 0; i < columns.length; i++) {
-    const field = csvField(csvCell(event, columns[i] as CsvColumn));
-    line += i === 0 ? field : `,${field}`;
+    if (i > 0) out.ascii(',');
+    out.text(csvField(csvCell(event, columns[i] as CsvColumn)));
   }
-  return line;
 }
 
 /** The user_data keys an upload CSV with these columns carries; other personal fields are not read. */

@@ -5,6 +5,7 @@ import { openOrder, serializeEvent, writeEvent } from '../../src/events/order.js
 import { decodeSettled, encodeSettled, settle, settleInto, Settled, type Outcome } from '../../src/events/settle.js';
 import type { ConversionEvent } from '../../src/pinterest/contract.js';
 import { USER_KEYS } from '../../src/rows/normalize-row.js';
+import { csvCell, csvLine, csvRow, writeCsvRow } from '../../src/upload/rows.js';
 
 const position = (file: string) => fc.integer({ min: 1, max: 2 ** 31 }).map((line) => ({ file, line }));
 const outcome: fc.Arbitrary<Outcome> = fc.oneof(
@@ -106,20 +107,45 @@ describe('writeEvent', () => {
     );
   });
 
+  it('writeCsvRow writes the UTF-8 of csvLine of the cells, each row whole in a block', () => {
+    const columns = ['email', 'phone', 'maid', 'event_time', 'event_type', 'event_source', 'value', 'currency', 'order_id', 'quantity'] as const;
+    fc.assert(
+      fc.property(fc.array(event, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 256 }), (events, blockBytes) => {
+        const sink = new ByteSink(blockBytes);
+        const written: Array<[number, number, string]> = [];
+        for (const e of events) {
+          sink.start();
+          writeCsvRow(e, columns, sink);
+          const line = csvLine(columns.map((column) => csvCell(e, column)));
+          written.push([sink.location, sink.written, line]);
+          // As bytes: a lone surrogate (never in decoded input) is written as U+FFFD either way.
+          expect(Buffer.from(csvRow(e, columns))).toEqual(Buffer.from(line));
+        }
+        const blocks = sink.take() ?? [];
+        for (const [location, size, line] of written) expect(Buffer.from(bytesAt(blocks, location, size) ?? [])).toEqual(Buffer.from(line));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('settleInto gives the line and bytes of encodeSettled(settle(...))', () => {
     const order = openOrder({
       seq: 5, pos: { file: 'in.csv', line: 9 }, orderId: 'A-"1"', eventTime: 1_700_000_000, currency: 'EUR', value: '12.5', price: undefined,
       quantity: undefined, productId: undefined, itemName: 'Thé', user: { em: 'a'.repeat(64), ph: 'b'.repeat(64) }, optOut: true, optOutType: undefined,
     });
-    const rules = { partnerName: 'ss-amperity', emailIdentifies: true, maidIdentifies: true };
-    const direct = new ByteSink(8);
-    const viaText = new ByteSink(8);
-    direct.append('x', 1);
-    viaText.append('x', 1);
-    const line = settleInto(order, rules, direct);
-    expect(line).toBe(encodeSettled(settle(order, rules), viaText));
-    expect(Buffer.concat(direct.take() ?? []).equals(Buffer.concat(viaText.take() ?? []))).toBe(true);
-    const noIdentifier = { ...order, user: {} };
-    expect(settleInto(noIdentifier, rules, direct)).toBe(encodeSettled(settle(noIdentifier, rules), viaText));
+    for (const rules of [
+      { partnerName: 'ss-amperity', emailIdentifies: true, maidIdentifies: true },
+      { partnerName: 'ss-amperity', emailIdentifies: true, maidIdentifies: false, csvColumns: ['email', 'phone', 'event_time', 'value', 'currency', 'order_id', 'quantity'] as const },
+    ]) {
+      const direct = new ByteSink(8);
+      const viaText = new ByteSink(8);
+      direct.append('x', 1);
+      viaText.append('x', 1);
+      const line = settleInto(order, rules, direct);
+      expect(line).toBe(encodeSettled(settle(order, rules), viaText));
+      expect(Buffer.concat(direct.take() ?? []).equals(Buffer.concat(viaText.take() ?? []))).toBe(true);
+      const noIdentifier = { ...order, user: {} };
+      expect(settleInto(noIdentifier, rules, direct)).toBe(encodeSettled(settle(noIdentifier, rules), viaText));
+    }
   });
 });
