@@ -5,7 +5,7 @@ import { USER_KEYS, type NormalizedRow, type UserHashes, type UserKey } from '..
 import type { ConversionEvent, ContentItem } from '../pinterest/contract.js';
 import type { RejectReason } from './reasons.js';
 import type { CsvColumn } from '../options.js';
-import { ByteSink } from './bytes.js';
+import type { ByteSink } from './bytes.js';
 
 /** contents and content_ids keep at most this many entries per event; value and num_items count every row. */
 export const MAX_CONTENTS = 1000;
@@ -101,99 +101,109 @@ export function eventId(orderId: string | undefined, eventTime: number, identity
   return sha256Hex(`|checkout|${eventTime}|${identity}|${value}`);
 }
 
-/** Turns a complete order into a Conversions API event (PRODUCT §4). */
-export function buildEvent(order: OrderState, rules: EventRules): OrderOutcome {
+/** What decides an order's event (PRODUCT §4): its value, event_id and opt-out type. */
+export interface EventBasis {
+  value: string;
+  eventId: string;
+  optOutType: string | undefined;
+}
+
+/** The basis of a complete order's event, or the reason it has none. */
+export function eventBasis(order: OrderState, rules: EventRules): { ok: true; basis: EventBasis } | { ok: false; reason: 'NO_IDENTIFIER' | 'NO_VALUE' } {
   const identity = (rules.emailIdentifies ? order.user.em : undefined) ?? (rules.maidIdentifies ? order.user.hashed_maids : undefined);
   if (identity === undefined) return { ok: false, reason: 'NO_IDENTIFIER' };
   const value = order.value ?? order.itemSum;
   if (value === undefined) return { ok: false, reason: 'NO_VALUE' };
+  return {
+    ok: true,
+    basis: {
+      value,
+      eventId: rules.csvColumns ? '' : eventId(order.orderId, order.eventTime, identity, value),
+      optOutType: order.optOutType ?? (order.optOut === true ? 'LDP' : undefined),
+    },
+  };
+}
 
+/** Turns a complete order into a Conversions API event (PRODUCT §4). */
+export function buildEvent(order: OrderState, rules: EventRules): OrderOutcome {
+  const decided = eventBasis(order, rules);
+  return decided.ok ? { ok: true, event: eventOf(order, rules, decided.basis) } : decided;
+}
+
+/** The event of an order, on its basis. writeOrderEvent writes the same keys in the same order. */
+export function eventOf(order: OrderState, rules: EventRules, basis: EventBasis): ConversionEvent {
   const user_data: Record<string, string[]> = {};
   for (const key of USER_KEYS) {
     const hash = order.user[key];
     if (hash !== undefined) user_data[key] = [hash];
   }
-  const custom_data: ConversionEvent['custom_data'] = { currency: order.currency, value };
+  const custom_data: ConversionEvent['custom_data'] = { currency: order.currency, value: basis.value };
   if (order.orderId !== undefined) custom_data.order_id = order.orderId;
   if (order.contentIds.length > 0) custom_data.content_ids = order.contentIds;
   if (order.contents.length > 0) custom_data.contents = order.contents;
   if (order.numItems !== undefined) custom_data.num_items = order.numItems;
-  const optOutType = order.optOutType ?? (order.optOut === true ? 'LDP' : undefined);
-  if (optOutType !== undefined) custom_data.opt_out_type = optOutType;
+  if (basis.optOutType !== undefined) custom_data.opt_out_type = basis.optOutType;
 
   const event: ConversionEvent = {
     event_name: 'checkout',
     action_source: 'offline',
     event_time: order.eventTime,
-    event_id: rules.csvColumns ? '' : eventId(order.orderId, order.eventTime, identity, value),
+    event_id: basis.eventId,
     user_data,
     custom_data,
     partner_name: rules.partnerName,
   };
   if (order.optOut !== undefined) event.opt_out = order.optOut;
-  return { ok: true, event };
-}
-
-/** Turns serializeEvent's bytes into its text. */
-const scratch = new ByteSink(16 * 1024);
-
-/** JSON text of an event, exactly as JSON.stringify gives it (the keys in buildEvent's order). */
-export function serializeEvent(event: ConversionEvent): string {
-  writeEvent(event, scratch);
-  return scratch.takeText();
+  return event;
 }
 
 /**
- * Writes an event's JSON into a sink, byte for byte what JSON.stringify gives (the keys in
- * buildEvent's order), with no string in between: hashes are hex and numbers plain, so only free
- * text is escaped. test/events/order.test.ts and test/pipeline.property.test.ts check it against
- * JSON.stringify.
+ * Writes the JSON of an order's event into a sink: byte for byte JSON.stringify(eventOf(...)), with
+ * neither the event object nor a string in between. Hashes are hex and numbers plain, so only free
+ * text is escaped. test/events/settle.test.ts checks it against JSON.stringify.
  */
-export function writeEvent(event: ConversionEvent, out: ByteSink): void {
+export function writeOrderEvent(order: OrderState, rules: EventRules, basis: EventBasis, out: ByteSink): void {
   out.ascii('{"event_name":"checkout","action_source":"offline","event_time":');
-  out.integer(event.event_time);
+  out.integer(order.eventTime);
   out.ascii(',"event_id":');
-  out.quoted(event.event_id);
+  out.quoted(basis.eventId);
   out.ascii(',"user_data":{');
   let first = true;
-  for (const key in event.user_data) {
-    const hashes = event.user_data[key] as string[];
-    out.ascii(first ? (USER_KEY_OPEN[key as UserKey] ?? `"${key}":[`) : (USER_KEY_NEXT[key as UserKey] ?? `,"${key}":[`));
+  for (const key of USER_KEYS) {
+    const hash = order.user[key];
+    if (hash === undefined) continue;
+    out.ascii(first ? USER_KEY_OPEN[key] : USER_KEY_NEXT[key]);
     first = false;
-    for (let i = 0; i < hashes.length; i++) {
-      if (i > 0) out.ascii(',');
-      out.quoted(hashes[i] as string);
-    }
+    out.quoted(hash);
     out.ascii(']');
   }
-  const c = event.custom_data;
   out.ascii('},"custom_data":{"currency":');
-  out.jsonText(c.currency);
+  out.jsonText(order.currency);
   out.ascii(',"value":');
-  out.jsonText(c.value);
-  if (c.order_id !== undefined) {
+  out.jsonText(basis.value);
+  if (order.orderId !== undefined) {
     out.ascii(',"order_id":');
-    out.jsonText(c.order_id);
+    out.jsonText(order.orderId);
   }
-  if (c.content_ids !== undefined) {
+  if (order.contentIds.length > 0) {
     out.ascii(',"content_ids":');
-    out.utf8(JSON.stringify(c.content_ids));
+    out.utf8(JSON.stringify(order.contentIds));
   }
-  if (c.contents !== undefined) {
+  if (order.contents.length > 0) {
     out.ascii(',"contents":');
-    out.utf8(JSON.stringify(c.contents));
+    out.utf8(JSON.stringify(order.contents));
   }
-  if (c.num_items !== undefined) {
+  if (order.numItems !== undefined) {
     out.ascii(',"num_items":');
-    out.integer(c.num_items);
+    out.integer(order.numItems);
   }
-  if (c.opt_out_type !== undefined) {
+  if (basis.optOutType !== undefined) {
     out.ascii(',"opt_out_type":');
-    out.jsonText(c.opt_out_type);
+    out.jsonText(basis.optOutType);
   }
   out.ascii('},"partner_name":');
-  out.jsonText(event.partner_name);
-  if (event.opt_out !== undefined) out.ascii(event.opt_out ? ',"opt_out":true' : ',"opt_out":false');
+  out.jsonText(rules.partnerName);
+  if (order.optOut !== undefined) out.ascii(order.optOut ? ',"opt_out":true' : ',"opt_out":false');
   out.ascii('}');
 }
 

@@ -1,8 +1,8 @@
 import type { Position } from '../errors.js';
 import type { ConversionEvent } from '../pinterest/contract.js';
 import { csvRow, writeCsvRow } from '../upload/rows.js';
-import { bytesAt, type ByteSink } from './bytes.js';
-import { buildEvent, serializeEvent, writeEvent, type EventRules, type OrderState } from './order.js';
+import { ByteSink, bytesAt } from './bytes.js';
+import { eventBasis, eventOf, writeOrderEvent, type EventRules, type OrderState } from './order.js';
 
 /**
  * text is the event as it leaves pinconv: its JSON, or, when EventRules.csvColumns is set, its upload
@@ -67,14 +67,24 @@ export class Settled {
   }
 }
 
+/** Turns event JSON written to it into text (settle, in the thread that settles). */
+const scratch = new ByteSink(16 * 1024);
+
 export function settle(order: OrderState, rules: EventRules): Settled {
-  const built = buildEvent(order, rules);
+  const decided = eventBasis(order, rules);
   let outcome: Outcome;
-  if (built.ok) {
-    const text = rules.csvColumns ? csvRow(built.event, rules.csvColumns) : serializeEvent(built.event);
-    outcome = { ok: true, eventTime: built.event.event_time, text, bytes: Buffer.byteLength(text), event: built.event };
+  if (decided.ok) {
+    const event = eventOf(order, rules, decided.basis);
+    let text: string;
+    if (rules.csvColumns) {
+      text = csvRow(event, rules.csvColumns);
+    } else {
+      writeOrderEvent(order, rules, decided.basis, scratch);
+      text = scratch.takeText();
+    }
+    outcome = { ok: true, eventTime: event.event_time, text, bytes: Buffer.byteLength(text), event };
   } else {
-    outcome = { ok: false, reason: built.reason };
+    outcome = { ok: false, reason: decided.reason };
   }
   return new Settled(order.firstSeq, order.positions.length, outcome, order.positions, order.orderId);
 }
@@ -103,17 +113,17 @@ function settledHead(firstSeq: number, rows: number, positions: string, orderId:
 
 /**
  * settle + encodeSettled for a chunk result: the event's JSON, or its upload CSV row, is written
- * straight into the chunk's bytes, with no string in between (most of a worker's garbage was the
- * event's text).
+ * straight into the chunk's bytes, with no string in between, and JSON without the event object
+ * (most of a worker's garbage was the event's text and object).
  */
 export function settleInto(order: OrderState, rules: EventRules, sink: ByteSink): string {
-  const built = buildEvent(order, rules);
+  const decided = eventBasis(order, rules);
   const head = settledHead(order.firstSeq, order.positions.length, lineNumbers(order.positions), order.orderId);
-  if (!built.ok) return `${head}\t0\t${built.reason}`;
+  if (!decided.ok) return `${head}\t0\t${decided.reason}`;
   sink.start();
-  if (rules.csvColumns) writeCsvRow(built.event, rules.csvColumns, sink);
-  else writeEvent(built.event, sink);
-  return `${head}\t3\t${built.event.event_time}\t${sink.written}\t${sink.location}`;
+  if (rules.csvColumns) writeCsvRow(eventOf(order, rules, decided.basis), rules.csvColumns, sink);
+  else writeOrderEvent(order, rules, decided.basis, sink);
+  return `${head}\t3\t${order.eventTime}\t${sink.written}\t${sink.location}`;
 }
 
 function lineNumbers(positions: readonly Position[]): string {
