@@ -34,7 +34,7 @@ export class ByteSink {
     return this.length - this.mark;
   }
 
-  /** The location of the text written since start(), for at(). */
+  /** The location of the text written since start(), for bytesAt(). */
   get location(): number {
     return this.blocks.length * BLOCK_SPAN + this.mark;
   }

@@ -180,7 +180,7 @@ export function filterBits(inputBytes: number): number {
  * Counters of the row-count sketch (4 bits each): about one per 64 input bytes, 2^20 … 2^24 (512 KiB …
  * 8 MiB). The bench's item export has an id per ~1,200 bytes, its order export one per ~160. With
  * conservative updates (RowCounts.add), at 1M rows the count of about one repeated order id in 25
- * is inflated on the order export (2 MiB; 1 in 45 before, with 4 MiB and plain updates), and 23 of
+ * is inflated on the order export (2 MiB), and 23 of
  * 265,511 on the item export (4 MiB); at 10M rows (8 MiB), by a simulation at 1M rows with the same
  * load, about one in three and one in 25: such orders wait for the end of the input.
  */
