@@ -60,21 +60,7 @@ export class ByteSink {
     return this.location;
   }
 
-  /** Writes text known to be ASCII (keys, numbers, hex digests). */
-  ascii(text: string): void {
-    this.reserve(text.length);
-    // A copy in JS beats the call into C++ for short texts; a digest goes faster through write().
-    if (text.length >= 24) {
-      this.length += this.buffer.write(text, this.length, 'latin1');
-      return;
-    }
-    const buffer = this.buffer;
-    let at = this.length;
-    for (let i = 0; i < text.length; i++) buffer[at++] = text.charCodeAt(i);
-    this.length = at;
-  }
-
-  /** Writes an ASCII text (a hex digest) in quotes: `"text"`. */
+  /** Writes an ASCII text (a hex digest, a plain JSON string) in quotes: `"text"`. */
   quoted(text: string): void {
     this.reserve(text.length + 2);
     this.buffer[this.length++] = 0x22;
@@ -85,7 +71,7 @@ export class ByteSink {
   /** Writes an integer in decimal, as String() does for safe integers. */
   integer(value: number): void {
     if (!Number.isSafeInteger(value) || value < 0) {
-      this.ascii(String(value));
+      this.text(String(value));
       return;
     }
     this.reserve(16);
@@ -101,7 +87,10 @@ export class ByteSink {
     } while (rest > 0);
   }
 
-  /** Writes any text as UTF-8: a short ASCII one byte by byte, anything else through utf8(). */
+  /**
+   * Writes any text as UTF-8. A copy in JS beats the call into C++ for a short ASCII text (keys,
+   * numbers, cells); a long one, or one with other characters, goes through Buffer#write.
+   */
   text(text: string): void {
     if (text.length >= 24) {
       this.utf8(text);
@@ -139,13 +128,7 @@ export class ByteSink {
         return;
       }
     }
-    this.reserve(text.length + 2);
-    const buffer = this.buffer;
-    let at = this.length;
-    buffer[at++] = 0x22;
-    for (let i = 0; i < text.length; i++) buffer[at++] = text.charCodeAt(i);
-    buffer[at++] = 0x22;
-    this.length = at;
+    this.quoted(text);
   }
 
   /** The blocks written so far, each on a buffer of its own (safe to transfer); the sink starts afresh. */

@@ -163,48 +163,48 @@ export function eventOf(order: OrderState, rules: EventRules, basis: EventBasis)
  * text is escaped. test/events/settle.test.ts checks it against JSON.stringify.
  */
 export function writeOrderEvent(order: OrderState, rules: EventRules, basis: EventBasis, out: ByteSink): void {
-  out.ascii('{"event_name":"checkout","action_source":"offline","event_time":');
+  out.text('{"event_name":"checkout","action_source":"offline","event_time":');
   out.integer(order.eventTime);
-  out.ascii(',"event_id":');
+  out.text(',"event_id":');
   out.quoted(basis.eventId);
-  out.ascii(',"user_data":{');
+  out.text(',"user_data":{');
   let first = true;
   for (const key of USER_KEYS) {
     const hash = order.user[key];
     if (hash === undefined) continue;
-    out.ascii(first ? USER_KEY_OPEN[key] : USER_KEY_NEXT[key]);
+    out.text(first ? USER_KEY_OPEN[key] : USER_KEY_NEXT[key]);
     first = false;
     out.quoted(hash);
-    out.ascii(']');
+    out.text(']');
   }
-  out.ascii('},"custom_data":{"currency":');
+  out.text('},"custom_data":{"currency":');
   out.jsonText(order.currency);
-  out.ascii(',"value":');
+  out.text(',"value":');
   out.jsonText(basis.value);
   if (order.orderId !== undefined) {
-    out.ascii(',"order_id":');
+    out.text(',"order_id":');
     out.jsonText(order.orderId);
   }
   if (order.contentIds.length > 0) {
-    out.ascii(',"content_ids":');
+    out.text(',"content_ids":');
     out.utf8(JSON.stringify(order.contentIds));
   }
   if (order.contents.length > 0) {
-    out.ascii(',"contents":');
+    out.text(',"contents":');
     out.utf8(JSON.stringify(order.contents));
   }
   if (order.numItems !== undefined) {
-    out.ascii(',"num_items":');
+    out.text(',"num_items":');
     out.integer(order.numItems);
   }
   if (basis.optOutType !== undefined) {
-    out.ascii(',"opt_out_type":');
+    out.text(',"opt_out_type":');
     out.jsonText(basis.optOutType);
   }
-  out.ascii('},"partner_name":');
+  out.text('},"partner_name":');
   out.jsonText(rules.partnerName);
-  if (order.optOut !== undefined) out.ascii(order.optOut ? ',"opt_out":true' : ',"opt_out":false');
-  out.ascii('}');
+  if (order.optOut !== undefined) out.text(order.optOut ? ',"opt_out":true' : ',"opt_out":false');
+  out.text('}');
 }
 
 /** `"em":[` and `,"em":[` for each user_data key, made once. */

@@ -58,7 +58,7 @@ export function csvRow(event: ConversionEvent, columns: readonly CsvColumn[]): s
 /** Writes the upload CSV row of an event, without its line end, into a sink: the bytes of csvLine. */
 export function writeCsvRow(event: ConversionEvent, columns: readonly CsvColumn[], out: ByteSink): void {
   for (let i = 0; i < columns.length; i++) {
-    if (i > 0) out.ascii(',');
+    if (i > 0) out.text(',');
     out.text(csvField(csvCell(event, columns[i] as CsvColumn)));
   }
 }
