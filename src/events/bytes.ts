@@ -158,3 +158,12 @@ export function bytesAt(blocks: readonly Uint8Array[], location: number, size: n
   const offset = location % BLOCK_SPAN;
   return block !== undefined && offset + size <= block.length ? block.subarray(offset, offset + size) : undefined;
 }
+
+/** The sink of textOf: one per thread, reused. */
+const scratch = new ByteSink(16 * 1024);
+
+/** What a writer writes into a sink, as text: the string forms of the byte writers. */
+export function textOf(write: (out: ByteSink) => void): string {
+  write(scratch);
+  return scratch.takeText();
+}

@@ -1,7 +1,7 @@
 import type { Position } from '../errors.js';
 import type { ConversionEvent } from '../pinterest/contract.js';
 import { csvRow, writeCsvRow } from '../upload/rows.js';
-import { ByteSink, bytesAt } from './bytes.js';
+import { bytesAt, textOf, type ByteSink } from './bytes.js';
 import { eventBasis, eventOf, writeOrderEvent, type EventRules, type OrderState } from './order.js';
 
 /**
@@ -67,21 +67,13 @@ export class Settled {
   }
 }
 
-/** Turns event JSON written to it into text (settle, in the thread that settles). */
-const scratch = new ByteSink(16 * 1024);
-
 export function settle(order: OrderState, rules: EventRules): Settled {
   const decided = eventBasis(order, rules);
   let outcome: Outcome;
   if (decided.ok) {
     const event = eventOf(order, rules, decided.basis);
-    let text: string;
-    if (rules.csvColumns) {
-      text = csvRow(event, rules.csvColumns);
-    } else {
-      writeOrderEvent(order, rules, decided.basis, scratch);
-      text = scratch.takeText();
-    }
+    const { csvColumns } = rules;
+    const text = csvColumns ? csvRow(event, csvColumns) : textOf((out) => writeOrderEvent(order, rules, decided.basis, out));
     outcome = { ok: true, eventTime: event.event_time, text, bytes: Buffer.byteLength(text), event };
   } else {
     outcome = { ok: false, reason: decided.reason };

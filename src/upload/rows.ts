@@ -1,6 +1,6 @@
 import type { CsvColumn } from '../options.js';
 import type { ConversionEvent } from '../pinterest/contract.js';
-import { ByteSink } from '../events/bytes.js';
+import { textOf, type ByteSink } from '../events/bytes.js';
 
 /** The upload CSV cell of one column for one event (PRODUCT §6). Personal columns are hashes. */
 export function csvCell(event: ConversionEvent, column: CsvColumn): string {
@@ -46,13 +46,9 @@ export function csvLine(fields: readonly string[]): string {
   return line;
 }
 
-/** Turns writeCsvRow's bytes into text. */
-const scratch = new ByteSink(4 * 1024);
-
 /** The upload CSV row of an event, without its line end. */
 export function csvRow(event: ConversionEvent, columns: readonly CsvColumn[]): string {
-  writeCsvRow(event, columns, scratch);
-  return scratch.takeText();
+  return textOf((out) => writeCsvRow(event, columns, out));
 }
 
 /** Writes the upload CSV row of an event, without its line end, into a sink: the bytes of csvLine. */
