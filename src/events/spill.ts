@@ -16,7 +16,7 @@ import { decodeSettled, type Settled } from './settle.js';
  * in memory on its own, so at 10M single-row orders one holds ~20k orders.
  */
 export const SPILL_PARTITIONS = 512;
-/** Lines a partition gathers before one write: all SPILL_PARTITIONS pend at once, 4 MiB in all. */
+/** Bytes a partition gathers before one write: all SPILL_PARTITIONS pend at once, 4 MiB in all. */
 const WRITE_BUFFER = 8 * 1024;
 
 
@@ -99,8 +99,14 @@ const READ_BLOCK = 16 * 1024;
 class SpillFile {
   readonly path: string;
   private fd: number | undefined;
-  /** Lines gather here and go to the file in blocks: one write call per block, not per line. */
-  private pending = '';
+  /**
+   * Lines gather here as UTF-8 and go to the file in blocks: one write call per block, not per line.
+   * A fixed buffer, made at the first line: pending lines kept as strings (one cons string per line)
+   * lived long enough to reach the old generation, and the main thread's heap grew by 16 MB over a
+   * 10M-row dry run that spilled.
+   */
+  private block: Buffer | undefined;
+  private used = 0;
 
   constructor(path: string) {
     this.path = path;
@@ -112,22 +118,36 @@ class SpillFile {
   }
 
   write(line: string): void {
-    this.pending += line + '\n';
-    if (this.pending.length >= WRITE_BUFFER) this.flush();
+    // A UTF-16 unit takes at most 3 bytes of UTF-8 (a surrogate pair, 2 units, takes 4).
+    const most = 3 * line.length + 1;
+    if (most > WRITE_BUFFER) {
+      this.flush();
+      this.writeAll(Buffer.from(line + '\n'));
+      return;
+    }
+    if (this.used + most > WRITE_BUFFER) this.flush();
+    const block = (this.block ??= Buffer.allocUnsafeSlow(WRITE_BUFFER));
+    this.used += block.write(line, this.used, 'utf8');
+    block[this.used++] = 0x0a;
   }
 
   private flush(): void {
-    if (this.pending === '' || this.fd === undefined) return;
-    const block = Buffer.from(this.pending);
-    this.pending = '';
+    if (this.used === 0 || this.block === undefined) return;
+    this.writeAll(this.block.subarray(0, this.used));
+    this.used = 0;
+  }
+
+  private writeAll(bytes: Buffer): void {
+    if (this.fd === undefined) return;
     try {
-      for (let done = 0; done < block.length; ) done += writeSync(this.fd, block, done);
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done);
     } catch (error) {
       throw spillError(error as Error);
     }
   }
 
   destroy(): void {
+    this.block = undefined;
     if (this.fd === undefined) return;
     closeSync(this.fd);
     this.fd = undefined;

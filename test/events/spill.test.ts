@@ -6,13 +6,13 @@ import { tempDir } from '../helpers/temp.js';
 import { csvRow } from '../../src/upload/rows.js';
 
 /** Item rows of `orders` orders, scattered: each order's rows are far apart. */
-function scattered(orders: number, itemsPerOrder: number, orderId = (id: number): string => `O-${id}`): string {
+function scattered(orders: number, itemsPerOrder: number, orderId = (id: number): string => `O-${id}`, product = (item: number, _id: number): string => `Pé${item}`): string {
   let text = 'order_id,email,timestamp,currency,price,quantity,product_id\n';
   for (let item = 0; item < itemsPerOrder; item++) {
     for (let o = 0; o < orders; o++) {
       const id = (o * 7919) % orders; // a permutation, so first rows are not in id order
       const currency = id === 5 && item === 2 ? 'EUR' : 'USD'; // one CURRENCY_MISMATCH, found only after the spill
-      text += `${orderId(id)},user${id}@example.com,2026-11-27T${String(id % 24).padStart(2, '0')}:00:00Z,${currency},${item + 1}.5${id % 10},${item + 1},Pé${item}\n`;
+      text += `${orderId(id)},user${id}@example.com,2026-11-27T${String(id % 24).padStart(2, '0')}:00:00Z,${currency},${item + 1}.5${id % 10},${item + 1},${product(item, id)}\n`;
     }
   }
   return text;
@@ -49,6 +49,21 @@ describe('spill to disk', () => {
     const dry = await runPipeline(input, { windowDays: 30 });
     const columns = memory.options.csvColumns ?? [];
     expect(rows(memory)).toEqual(dry.events.map((e) => csvRow(e.event, columns)));
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('writes long and non-ASCII lines whole, at any point of a partition\'s buffer', async () => {
+    // Product ids of 1 to 5,000 characters, some with 2-, 3- and 4-byte UTF-8: spill lines fall on
+    // both sides of the 8 KiB write buffer and of its worst-case (3 bytes per unit) check.
+    const piece = ['a', 'é', '€', '😀'];
+    const product = (item: number, id: number): string => (piece[(id + item) % 4] as string).repeat(((id * 37 + item * 911) % 2_500) + 1);
+    const input = scattered(120, 3, undefined, product);
+    const root = tempDir('pinconv-spill-test-');
+    const memory = await runPipeline(input);
+    const spilled = await runPipeline(input, { maxOpenOrders: 5, tempDir: root });
+    expect(spilled.events.map((e) => e.json)).toEqual(memory.events.map((e) => e.json));
+    expect(memory.events.some((e) => e.json.includes('😀'.repeat(1_500)))).toBe(true);
+    expect(spilled.report.rows).toEqual(memory.report.rows);
     expect(readdirSync(root)).toEqual([]);
   });
 
