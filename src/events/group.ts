@@ -154,7 +154,7 @@ interface Counted {
   expected: number;
 }
 
-/** Bits of the filter of keys sent to `rest` (4 MiB). */
+/** Most bits of the filter of keys sent to `rest` (4 MiB). */
 const TO_REST_BITS = 25;
 
 /**
@@ -178,15 +178,22 @@ export class PrescanGrouper implements Grouper {
   private readonly counting = new Map<string, Counted>();
   /**
    * Keys of orders sent to `rest`: false positives only send more orders there. Made at the first
-   * such order: often there is none (the bench's 1M-row exports), and a zeroed 4 MiB is resident.
+   * such order: often there is none (the bench's 1M-row exports), and a zeroed filter is resident.
    */
   private toRest: BloomFilter | undefined;
+  /**
+   * Only multi-run ids (and the multi-run filter's false positives) can go to `rest`: twice the bits
+   * of that filter, itself sized by the repeated runs, hold them all. The 10M-row order export took
+   * 256 KiB, not 4 MiB; item exports, which repeat millions of ids, still take the most.
+   */
+  private readonly toRestBits: number;
   private readonly hashes = new Uint32Array(2);
 
   constructor(runs: RunIndex, rest: AdoptingGrouper, bound: number) {
     this.runs = runs;
     this.rest = rest;
     this.bound = bound;
+    this.toRestBits = Math.min(TO_REST_BITS, Math.log2(runs.multi.words.length * 32) + 1);
   }
 
   addEncoded(line: string): EncodedResult {
@@ -253,7 +260,7 @@ export class PrescanGrouper implements Grouper {
 
   /** The key hashed into `hashes` goes to `rest`, and so will all its later rows. */
   private sendToRest(): void {
-    this.toRest ??= new BloomFilter(TO_REST_BITS);
+    this.toRest ??= new BloomFilter(this.toRestBits);
     this.toRest.add(this.hashes[0] as number, this.hashes[1] as number);
   }
 
