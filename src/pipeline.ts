@@ -7,6 +7,7 @@ import type { RunIndex } from './events/runs.js';
 import type { EventRules, OrderState } from './events/order.js';
 import { csvUserKeys } from './upload/rows.js';
 import { decodeSettled, settle, type Settled } from './events/settle.js';
+import type { BlockLease } from './events/bytes.js';
 import { SETTLED_MARK } from './events/chunk-group.js';
 import { REASONS } from './events/reasons.js';
 import { inWindow, timeWindow } from './events/window.js';
@@ -22,25 +23,20 @@ import { SpillGrouper } from './events/spill.js';
 
 /** An event ready to leave pinconv, with the input rows it came from. */
 export class EventItem {
-  /**
-   * The event serialised once, as it goes into request bodies: text, or UTF-8 bytes when a worker
-   * thread settled it (a view into its chunk's buffer); empty for events built for the upload CSV.
-   */
-  readonly payload: string | Uint8Array;
   /** The UTF-8 size of the payload. */
   readonly bytes: number;
-  /**
-   * For the upload CSV (PipelineOptions.csvColumns): the event's CSV row, without its line end; UTF-8
-   * bytes when a worker thread settled it.
-   */
-  readonly csvRow: string | Uint8Array | undefined;
+  private readonly payloadValue: string | Uint8Array;
+  private readonly csvRowValue: string | Uint8Array | undefined;
   private readonly source: Position[] | Settled;
   private parsed: ConversionEvent | undefined;
+  /** The hold on the chunk blocks the bytes point into, until release(). */
+  private lease: BlockLease | undefined;
+  private released = false;
 
   constructor(payload: string | Uint8Array, positions: Position[] | Settled, event?: ConversionEvent, csvRow?: string | Uint8Array, bytes = Buffer.byteLength(payload)) {
-    this.payload = payload;
+    this.payloadValue = payload;
     this.bytes = bytes;
-    this.csvRow = csvRow;
+    this.csvRowValue = csvRow;
     this.source = positions;
     this.parsed = event;
   }
@@ -48,6 +44,45 @@ export class EventItem {
   /** An event for the upload CSV: its row only, no JSON. */
   static csv(row: string | Uint8Array, source: Position[] | Settled, event?: ConversionEvent): EventItem {
     return new EventItem('', source, event, row, 0);
+  }
+
+  /**
+   * The event serialised once, as it goes into request bodies: text, or UTF-8 bytes when a worker
+   * thread settled it (a view into its chunk's blocks); empty for events built for the upload CSV.
+   */
+  get payload(): string | Uint8Array {
+    this.readable();
+    return this.payloadValue;
+  }
+
+  /**
+   * For the upload CSV (PipelineOptions.csvColumns): the event's CSV row, without its line end; UTF-8
+   * bytes when a worker thread settled it.
+   */
+  get csvRow(): string | Uint8Array | undefined {
+    this.readable();
+    return this.csvRowValue;
+  }
+
+  /** The bytes point into a chunk's blocks: they stay there until release(). */
+  hold(lease: BlockLease): void {
+    this.lease = lease;
+    lease.hold();
+  }
+
+  /**
+   * The event has left (its request body or upload row was written): its bytes may be reused, and
+   * reading them again is an error, not a silent read of another chunk's bytes.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.lease?.release();
+    this.lease = undefined;
+  }
+
+  private readable(): void {
+    if (this.released) throw new Error('an event was read after its bytes were released');
   }
 
   /** The event's JSON as text (decoded on demand from bytes). */
@@ -192,7 +227,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
    * Counts a settled order: a reject, excluded by the window or --limit, or an event to pass on.
    * Synchronous but for rejects, whose writing is awaited: no promise per event.
    */
-  const take = (settled: Settled, out: EventItem[]): Promise<void> | undefined => {
+  const take = (settled: Settled, out: EventItem[], lease?: BlockLease): Promise<void> | undefined => {
     const { outcome, rows } = settled;
     if (!outcome.ok) {
       return report.reject(outcome.reason, settled.positions, {
@@ -218,8 +253,9 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     }
     report.events.built++;
     report.rows.inEvents += rows;
-    if (eventRules.csvColumns) out.push(EventItem.csv(outcome.text, settled, outcome.event));
-    else out.push(new EventItem(outcome.text, settled, outcome.event, undefined, outcome.bytes));
+    const item = eventRules.csvColumns ? EventItem.csv(outcome.text, settled, outcome.event) : new EventItem(outcome.text, settled, outcome.event, undefined, outcome.bytes);
+    if (lease !== undefined && typeof outcome.text !== 'string') item.hold(lease);
+    out.push(item);
     return undefined;
   };
   const finish = (order: OrderState, out: EventItem[]): Promise<void> | undefined => take(settle(order, eventRules), out);
@@ -232,7 +268,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
 
   let completed = false;
   try {
-    for await (const { items, bytes, file } of readRows(sources, readOptions, report.input)) {
+    for await (const { items, bytes, lease, file } of readRows(sources, readOptions, report.input)) {
       const out: EventItem[] = [];
       for (const item of items) {
         report.rows.read++;
@@ -252,7 +288,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
             const ended = grouper.endRun();
             if (ended) await finishAll([ended], out);
           }
-          const rejected = take(settled, out);
+          const rejected = take(settled, out, lease);
           if (rejected) await rejected;
           continue;
         }
@@ -266,6 +302,8 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
         }
         if (grouped.done) await finishAll(grouped.done, out);
       }
+      // The chunk's blocks go back to the workers once the events that point into them are out.
+      lease?.end();
       if (out.length > 0) yield out;
       if (io.stopped?.()) break;
     }

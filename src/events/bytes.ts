@@ -1,5 +1,5 @@
 /** Size of a sink's blocks. */
-const BLOCK_BYTES = 64 * 1024;
+export const BLOCK_BYTES = 64 * 1024;
 /** A text's location: its block × 2^32 + its offset in the block. */
 const BLOCK_SPAN = 2 ** 32;
 
@@ -11,6 +11,26 @@ const BLOCK_SPAN = 2 ** 32;
  * megabyte sizes, allocated in a worker and freed in the main thread, fragmented the malloc arenas.
  * Each text stays whole in one block.
  */
+/**
+ * Blocks the main thread gave back once nothing read them any more (BlockLease): a worker writes its
+ * next chunks into them instead of new buffers. Each thread has its own list.
+ */
+const spareBlocks: ArrayBuffer[] = [];
+/** Spare blocks a thread keeps (1 MiB, about one chunk's events on a dry run); more are left to the garbage collector. */
+const MAX_SPARE_BLOCKS = 16;
+
+/** Keeps blocks for reuse: whole BLOCK_BYTES buffers only (not a detached one, nor a big text's own). */
+export function recycleBlocks(buffers: readonly ArrayBuffer[]): void {
+  for (const buffer of buffers) {
+    if (buffer.byteLength === BLOCK_BYTES && spareBlocks.length < MAX_SPARE_BLOCKS) spareBlocks.push(buffer);
+  }
+}
+
+function newBlock(bytes: number): Buffer {
+  const spare = bytes === BLOCK_BYTES ? spareBlocks.pop() : undefined;
+  return Buffer.from(spare ?? new ArrayBuffer(bytes));
+}
+
 export class ByteSink {
   private readonly blockBytes: number;
   private blocks: Uint8Array[] = [];
@@ -21,7 +41,7 @@ export class ByteSink {
 
   constructor(blockBytes = BLOCK_BYTES) {
     this.blockBytes = blockBytes;
-    this.buffer = Buffer.from(new ArrayBuffer(blockBytes));
+    this.buffer = newBlock(blockBytes);
   }
 
   /** Starts a text: what is written next, up to location(), is one piece. */
@@ -43,7 +63,7 @@ export class ByteSink {
   private reserve(bytes: number): void {
     if (this.length + bytes <= this.buffer.length) return;
     const carried = this.length - this.mark;
-    const next = Buffer.from(new ArrayBuffer(Math.max(this.blockBytes, 2 * (carried + bytes))));
+    const next = newBlock(Math.max(this.blockBytes, 2 * (carried + bytes)));
     this.buffer.copy(next, 0, this.mark, this.length);
     if (this.mark > 0) this.blocks.push(new Uint8Array(this.buffer.buffer, 0, this.mark));
     this.buffer = next;
@@ -135,7 +155,7 @@ export class ByteSink {
   take(): Uint8Array[] | undefined {
     if (this.length > 0) this.blocks.push(new Uint8Array(this.buffer.buffer, 0, this.length));
     const taken = this.blocks;
-    if (this.length > 0) this.buffer = Buffer.from(new ArrayBuffer(this.blockBytes));
+    if (this.length > 0) this.buffer = newBlock(this.blockBytes);
     this.blocks = [];
     this.length = 0;
     this.mark = 0;
@@ -166,4 +186,47 @@ const scratch = new ByteSink(16 * 1024);
 export function textOf(write: (out: ByteSink) => void): string {
   write(scratch);
   return scratch.takeText();
+}
+
+/**
+ * The main thread's hold on the blocks of one chunk result. Events point into the blocks until their
+ * request body or upload row is written (EventItem#release); once the chunk's lines are all read
+ * (end) and the last event let go, the blocks go back to the worker threads, transferred, for
+ * their next chunks. Chunk bytes then stop flowing through the allocator: blocks freed only when
+ * the main thread collected garbage kept tens of MB of dead blocks in the workers' malloc arenas.
+ */
+export class BlockLease {
+  private holders = 0;
+  private reading = true;
+  private readonly blocks: readonly Uint8Array[];
+  private giveBack: ((blocks: readonly Uint8Array[]) => void) | undefined;
+
+  constructor(blocks: readonly Uint8Array[], giveBack: (blocks: readonly Uint8Array[]) => void) {
+    this.blocks = blocks;
+    this.giveBack = giveBack;
+  }
+
+  /** An event now points into the blocks. */
+  hold(): void {
+    this.holders++;
+  }
+
+  /** An event no longer reads the blocks. */
+  release(): void {
+    this.holders--;
+    this.settle();
+  }
+
+  /** Every line of the chunk has been read: no event will hold the blocks from now on. */
+  end(): void {
+    this.reading = false;
+    this.settle();
+  }
+
+  private settle(): void {
+    if (this.reading || this.holders > 0 || this.giveBack === undefined) return;
+    const giveBack = this.giveBack;
+    this.giveBack = undefined;
+    giveBack(this.blocks);
+  }
 }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse/sync';
 import { EXIT, InputError } from '../errors.js';
+import type { BlockLease } from '../events/bytes.js';
 import { RunIndex } from '../events/runs.js';
 import { ChunkProcessor, type ChunkConfig, type ChunkResult, type RowItem } from '../rows/chunk.js';
 import type { ColumnResolver, Field } from '../rows/columns.js';
@@ -149,6 +150,8 @@ async function* chunkResults(
 export interface RowBatch {
   items: RowItem[];
   bytes?: Uint8Array[] | undefined;
+  /** The main thread's hold on `bytes` when worker threads made them: end() once the items are read. */
+  lease?: BlockLease | undefined;
   file?: string;
 }
 
@@ -158,7 +161,7 @@ async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, forma
       options.invalid[field] = (options.invalid[field] ?? 0) + count;
     }
     for (const name of result.unknown) options.resolver.noteUnknown(name);
-    if (result.items.length > 0) yield { items: result.items, bytes: result.bytes, file: source.name };
+    if (result.items.length > 0) yield { items: result.items, bytes: result.bytes, lease: result.lease, file: source.name };
   }
 }
 

@@ -138,6 +138,11 @@ export async function openCheckpoint(options: SendOptions): Promise<Checkpoint |
   return Checkpoint.open(options.checkpoint, options.adAccount ?? '', options.test, options.now);
 }
 
+/** The batch is done with (sent, refused or skipped): its events' chunk blocks may be reused. */
+function release(batch: Batch<EventItem>): void {
+  for (const item of batch.items) item.release();
+}
+
 /**
  * `pinconv send`: batches of at most 1000 events and 2 MB, at most --concurrency requests in flight.
  * The reader waits for the sender, so memory stays flat however slow the API is.
@@ -164,6 +169,7 @@ export async function sendToPinterest(events: AsyncIterable<EventItem[]>, option
     const hash = batchHash(batch.items.map((item) => item.eventId));
     if (checkpoint?.check(number, hash) === 'skip') {
       report.events.alreadySent += batch.items.length;
+      release(batch);
       return;
     }
     // p-limit queues without bound; the producer waits here until a slot is free.
@@ -171,7 +177,11 @@ export async function sendToPinterest(events: AsyncIterable<EventItem[]>, option
     if (sender.fatal) return;
     report.events.sent += batch.items.length;
     const task = limit(async () => {
-      await sender.send(batch.items);
+      try {
+        await sender.send(batch.items);
+      } finally {
+        release(batch);
+      }
       await checkpoint?.ack(number, hash);
     }).catch((error: unknown) => {
       sender.fatal ??= error instanceof Error ? error : new Error(String(error));

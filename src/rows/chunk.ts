@@ -5,6 +5,7 @@ import { CsvScan, ParsedRecords, type CsvRecords } from '../input/csv-fast.js';
 import { orderIdCell, UNSURE } from '../input/json-id.js';
 import type { Delimiter } from '../input/detect.js';
 import { ColumnResolver, FIELDS, FIELD_INDEX, type Field } from './columns.js';
+import type { BlockLease } from '../events/bytes.js';
 import { encodeRow } from '../events/row-format.js';
 import { ChunkGrouper, type ChunkItem } from '../events/chunk-group.js';
 import type { EventRules } from '../events/order.js';
@@ -49,6 +50,8 @@ export interface ChunkResult {
   runs?: ChunkRuns;
   /** After a prescan: the blocks that settled lines point into (events/settle.ts), each on a buffer of its own. */
   bytes?: Uint8Array[];
+  /** Set in the main thread when worker threads made the blocks: they go back to them once read. */
+  lease?: BlockLease;
 }
 
 /**

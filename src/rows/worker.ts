@@ -1,9 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { recycleBlocks } from '../events/bytes.js';
 import { ChunkProcessor, type ChunkConfig } from './chunk.js';
 
-/** Worker thread: parses and normalises the chunks it is given, one at a time, in order. */
+/**
+ * Worker thread: parses and normalises the chunks it is given, one at a time, in order. A chunk comes
+ * with blocks the main thread gave back (BlockLease), which its events are written into.
+ */
 const processor = new ChunkProcessor(workerData as ChunkConfig);
-parentPort?.on('message', (message: { id: number; bytes: Uint8Array; startLine: number; index: number; skipHeader: boolean }) => {
+parentPort?.on('message', (message: { id: number; bytes: Uint8Array; startLine: number; index: number; skipHeader: boolean; spare: ArrayBuffer[] }) => {
+  recycleBlocks(message.spare);
   const result = processor.process(message.bytes, message.startLine, message.index, message.skipHeader);
   // The chunk's blocks move to the main thread without a copy.
   parentPort?.postMessage({ id: message.id, result }, result.bytes ? result.bytes.map((block) => block.buffer as ArrayBuffer) : []);

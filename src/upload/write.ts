@@ -190,7 +190,9 @@ export async function writeUploadCsv(events: AsyncIterable<EventItem[]>, options
       if (rows > options.maxRows || bytes > options.maxBytes) {
         throw new LimitError(`the upload would exceed ${rows > options.maxRows ? `${options.maxRows} rows` : `${options.maxBytes} bytes`} in one file; use --out DIR to write parts`);
       }
-      await out.write(lines(texts, 0, texts.length, size));
+      const block = lines(texts, 0, texts.length, size);
+      for (const item of items) item.release();
+      await out.write(block);
       if (out.closed) return;
     }
     report.files.push({ path: '(stdout)', rows, bytes, sha256: '' });
@@ -203,6 +205,8 @@ export async function writeUploadCsv(events: AsyncIterable<EventItem[]>, options
   try {
     for await (const items of events) {
       if (items.length > 0) await parts.rows(items.map(rowOf));
+      // The rows were copied into the parts' blocks: their chunk blocks may be reused.
+      for (const item of items) item.release();
     }
     if (io.stopped?.()) throw new InterruptedError();
     const summaries = await parts.commit();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BLOCK_BYTES, BlockLease, ByteSink, recycleBlocks } from '../../src/events/bytes.js';
 import { EventItem } from '../../src/pipeline.js';
 
 describe('EventItem', () => {
@@ -25,5 +26,40 @@ describe('EventItem', () => {
     const item = EventItem.csv('a,b', []);
     expect(item.csvRow).toBe('a,b');
     expect(() => item.event).toThrow(/CSV row only/);
+  });
+
+  it('gives its chunk blocks back once the chunk is read and every event that points into them is released', () => {
+    const blocks = [new Uint8Array(4)];
+    const given: Array<readonly Uint8Array[]> = [];
+    const lease = new BlockLease(blocks, (b) => given.push(b));
+    const a = new EventItem(blocks[0] as Uint8Array, []);
+    const b = new EventItem(blocks[0] as Uint8Array, []);
+    a.hold(lease);
+    a.release();
+    // Every holder so far let go, but the chunk's lines are still being read: more may come.
+    expect(given).toHaveLength(0);
+    b.hold(lease);
+    lease.end();
+    expect(given).toHaveLength(0);
+    b.release();
+    b.release(); // twice is once
+    expect(given).toEqual([blocks]);
+    lease.end();
+    expect(given).toHaveLength(1);
+    // A released event is never read again: its bytes may already hold another chunk's events.
+    expect(() => b.payload).toThrow(/after its bytes were released/);
+    expect(() => b.json).toThrow(/after its bytes were released/);
+  });
+
+  it('a sink writes into blocks given back, whole ones only', () => {
+    const spare = new ArrayBuffer(BLOCK_BYTES);
+    recycleBlocks([new ArrayBuffer(BLOCK_BYTES + 1), new ArrayBuffer(0), spare]);
+    const sink = new ByteSink();
+    sink.text('{}');
+    const taken = sink.take() ?? [];
+    expect(taken[0]?.buffer).toBe(spare);
+    // The list is empty again: the next block is new.
+    sink.text('[]');
+    expect((sink.take() ?? [])[0]?.buffer).not.toBe(spare);
   });
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/pinterest/sandbox.js';
@@ -105,6 +105,29 @@ describe('pinconv send against the sandbox', () => {
     expect(report.requests.sent).toBe(100 + report.requests.retried);
     expect(s.stats.resets).toBeGreaterThan(0);
     noToken(dir, result.stdout, result.stderr);
+  });
+
+  it('with worker threads and 503s, sends exactly the events of the dry run', async () => {
+    // Events settled in worker threads point into chunk blocks that go back to the workers once
+    // their batch is done: a batch waiting for a free slot or a retry must still read its own events.
+    const dir = workDir();
+    const file = join(dir, 'orders.csv');
+    writeFileSync(file, exportOf(130_000));
+    expect(statSync(file).size).toBeGreaterThan(8 * 1024 * 1024);
+    const dry = await runCli(['send', file, '--dry-run', '--now', NOW, '--quiet', '--threads', '1'], { timeoutMs: 120_000 });
+    const expected = dry.stdout.split('\n').filter(Boolean).flatMap((line) => (JSON.parse(line) as { data: unknown[] }).data.map((e) => JSON.stringify(e)));
+    expect(expected).toHaveLength(130_000);
+    const record = join(dir, 'arrived.ndjson');
+    const s = await sandbox({ failRate: 0.2, record });
+    const result = await runCli(sendArgs(file, s.url, dir, ['--threads', '2', '--concurrency', '4', '--base-backoff-ms', '5', '--max-backoff-ms', '50', '--max-retries', '30']), {
+      env: { PINTEREST_ACCESS_TOKEN: TOKEN },
+      timeoutMs: 120_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    await s.close();
+    expect(s.stats.status['503']).toBeGreaterThan(0);
+    expect(readFileSync(record, 'utf8').split('\n').filter(Boolean).sort()).toEqual(expected.sort());
   });
 
   it('after kill -9, the same command with the checkpoint sends what was not acknowledged', async () => {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { resolveCsvOptions } from '../../src/options.js';
-import type { EventItem } from '../../src/pipeline.js';
+import { EventItem } from '../../src/pipeline.js';
 import { Report } from '../../src/report.js';
 import { writeUploadCsv } from '../../src/upload/write.js';
 import { bodies, NOW, runCli, SAMPLES } from '../helpers/cli.js';
@@ -98,7 +98,7 @@ describe('pinconv csv', () => {
     const options = resolveCsvOptions({ out, now: NOW, maxRows: 1 });
     const event = (id: string): EventItem => {
       const e = { event_name: 'checkout', action_source: 'offline', event_time: 1, event_id: id, user_data: { em: ['a'.repeat(64)] }, custom_data: { currency: 'USD', value: '1', order_id: id }, partner_name: 'ss-x' } as const;
-      return { event: structuredClone(e) as unknown as EventItem['event'], json: JSON.stringify(e), positions: [] };
+      return new EventItem(JSON.stringify(e), [], structuredClone(e) as unknown as EventItem['event']);
     };
     async function* failing(): AsyncGenerator<EventItem[]> {
       yield [event('1'), event('2'), event('3')];
