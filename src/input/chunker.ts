@@ -5,6 +5,8 @@ import { readFailure } from './csv.js';
 /** A run of whole records: it starts at a record boundary and ends after a record's newline. */
 export interface Chunk {
   bytes: Buffer;
+  /** The chunk alone views its ArrayBuffer: it can be transferred to a worker thread, not copied. */
+  owned?: boolean;
   /** 1-based line of the chunk's first byte. */
   startLine: number;
   /** Position of the chunk in the input, from 0. */
@@ -93,10 +95,15 @@ export async function* chunkRecords(stream: Readable, options: ChunkOptions): As
         pending = [buf];
         continue;
       }
-      yield emit(buf.subarray(0, cut + 1));
-      const rest = buf.subarray(cut + 1);
+      // The rest (a part of a record, mostly) is copied out, so that the chunk owns its buffer; one
+      // from Buffer's shared pool (a small chunk) is never owned.
+      const owned = buf.byteOffset === 0 && buf.buffer.byteLength === buf.length;
+      const rest = owned ? Buffer.from(buf.subarray(cut + 1)) : buf.subarray(cut + 1);
       pending = rest.length > 0 ? [rest] : [];
       pendingBytes = rest.length;
+      const chunk = emit(buf.subarray(0, cut + 1));
+      if (owned) chunk.owned = true;
+      yield chunk;
     }
   } catch (error) {
     if (error instanceof InputError) throw error;

@@ -86,7 +86,9 @@ export class WorkerRunner implements ChunkRunner {
     const spare = this.spare.splice(0, this.blocksPerChunk + 1);
     return new Promise<ChunkResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, bytes: chunk.bytes, startLine: chunk.startLine, index: chunk.index, skipHeader: chunk.index === 0, spare }, spare);
+      // An owned chunk's bytes move to the worker; the blocks given back go along.
+      const transfer = chunk.owned ? [...spare, chunk.bytes.buffer as ArrayBuffer] : spare;
+      worker.postMessage({ id, bytes: chunk.bytes, startLine: chunk.startLine, index: chunk.index, skipHeader: chunk.index === 0, spare }, transfer);
     });
   }
 

@@ -2,6 +2,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NOW, runCli } from '../helpers/cli.js';
+import { Readable } from 'node:stream';
+import type * as Pipeline from '../../src/pipeline.js';
+import type * as Options from '../../src/options.js';
+import type * as Reports from '../../src/report.js';
 import { tempDir } from '../helpers/temp.js';
 
 /** An export above the size under which the main thread works alone, with quoted newlines and dirty rows. */
@@ -64,5 +68,31 @@ describe('--threads N gives byte-identical output to --threads 1', () => {
     const c1 = await upload('1', 'up1');
     expect(c1.split('\n').length).toBeGreaterThan(20_000);
     expect(await upload('3', 'up3')).toBe(c1);
+  });
+});
+
+describe('chunks sent to worker threads', () => {
+  it('give the same events whether they move there (owning their buffer) or are copied (small ones)', async () => {
+    // Chunks under 4 KiB come from Buffer's shared pool, which is never transferred: Node 20 copies
+    // it anyway, newer Node refuses the message. Piped input goes to workers whatever its size.
+    const input = bigCsv(3_000);
+    // The built modules: worker threads load dist/rows/worker.js next to them (npm test builds first).
+    const built = (path: string): Promise<unknown> => import(new URL(`../../dist/${path}`, import.meta.url).href);
+    const { buildEvents } = (await built('pipeline.js')) as typeof Pipeline;
+    const { resolveSendOptions } = (await built('options.js')) as typeof Options;
+    const { Report } = (await built('report.js')) as typeof Reports;
+    const run = async (threads: number, chunkBytes: number): Promise<string[]> => {
+      const options = resolveSendOptions({ dryRun: true, now: NOW, quiet: true, threads, prescan: 'off' });
+      options.chunkBytes = chunkBytes;
+      const events: string[] = [];
+      // Piped input arrives in pieces: here of 1,000 bytes, so that a chunk is as small as asked.
+      const bytes = Buffer.from(input);
+      const pieces = Array.from({ length: Math.ceil(bytes.length / 1_000) }, (_, i) => bytes.subarray(i * 1_000, (i + 1) * 1_000));
+      for await (const batch of buildEvents(options, new Report(), { stdin: Readable.from(pieces) })) events.push(...batch.map((e) => e.json));
+      return events;
+    };
+    const serial = await run(1, 1_000_000);
+    expect(serial.length).toBeGreaterThan(500);
+    for (const chunkBytes of [1_500, 70_000]) expect(await run(2, chunkBytes)).toEqual(serial);
   });
 });
