@@ -4,14 +4,6 @@ export const BLOCK_BYTES = 64 * 1024;
 const BLOCK_SPAN = 2 ** 32;
 
 /**
- * The bytes of the events settled in one chunk: events are written here as they are settled, with
- * no string in between, and the blocks cross to the main thread, transferred, not copied.
- *
- * Blocks all have one size (64 KiB; a bigger text gets a block of its own): buffers of varied
- * megabyte sizes, allocated in a worker and freed in the main thread, fragmented the malloc arenas.
- * Each text stays whole in one block.
- */
-/**
  * Blocks the main thread gave back once nothing read them any more (BlockLease): a worker writes its
  * next chunks into them instead of new buffers. Each thread has its own list.
  */
@@ -31,6 +23,15 @@ function newBlock(bytes: number): Buffer {
   return Buffer.from(spare ?? new ArrayBuffer(bytes));
 }
 
+/**
+ * The bytes of the events settled in one chunk: events are written here as they are settled, with
+ * no string in between, and the blocks cross to the main thread, transferred, not copied (and come
+ * back once read: BlockLease).
+ *
+ * Blocks all have one size (64 KiB; a bigger text gets a block of its own): buffers of varied
+ * megabyte sizes, allocated in a worker and freed in the main thread, fragmented the malloc arenas.
+ * Each text stays whole in one block.
+ */
 export class ByteSink {
   private readonly blockBytes: number;
   private blocks: Uint8Array[] = [];
