@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { AuthError, SendError } from '../errors.js';
-import { Batcher, batchBody, type Batch } from '../events/batch.js';
+import { Batcher, batchBody, sliceBody, type Batch } from '../events/batch.js';
 import type { SendOptions } from '../options.js';
 import type { EventItem } from '../pipeline.js';
 import { orderIdField, type Report } from '../report.js';
 import { batchHash, Checkpoint } from './checkpoint.js';
 import { ConversionsClient, type ApiAnswer } from './client.js';
-import type { ApiErrorBody, EventResult } from './contract.js';
+import type { ApiErrorBody, ConversionEvent, EventResult } from './contract.js';
 import { backoffMs, isRetryableError, isRetryableStatus, parseRetryAfter } from './retry.js';
 import { readToken } from './token.js';
 
@@ -79,8 +79,14 @@ class BatchSender {
     }
   }
 
-  async send(items: readonly EventItem[]): Promise<void> {
-    const answer = await this.post(batchBody(items.map((item) => item.payload), items.map((item) => item.bytes)));
+  /**
+   * Sends the events [from, to) of a posted batch: its whole body, or, after a 400, a slice of it.
+   * Failed events are read back from the body: the events themselves were released.
+   */
+  async send(batch: PostedBatch, from = 0, to = batch.items.length): Promise<void> {
+    const whole = from === 0 && to === batch.items.length;
+    const body = whole ? batch.body : sliceBody(batch.body, batch.offsets[from] as number, (batch.offsets[to - 1] as number) + (batch.sizes[to - 1] as number));
+    const answer = await this.post(body);
     const { status } = answer;
     if (status === 401 || status === 403) {
       throw new AuthError(
@@ -93,54 +99,74 @@ class BatchSender {
     }
     if (status === 400 || status === 413) {
       // Never retried whole: halve until the refused events stand alone, send the rest once.
-      if (items.length === 1) {
-        const item = items[0] as EventItem;
+      if (to - from === 1) {
+        const event = eventIn(batch, from);
         this.report.events.failed++;
-        await this.report.failedEvent('PINTEREST_INVALID', item.positions, {
+        await this.report.failedEvent('PINTEREST_INVALID', (batch.items[from] as EventItem).positions, {
           message: `Pinterest answered ${status}: ${describeError(answer.body)}`,
-          event_id: item.event.event_id,
-          ...orderIdField(item.event.custom_data.order_id),
+          event_id: event.event_id,
+          ...orderIdField(event.custom_data.order_id),
         });
         return;
       }
-      const half = Math.ceil(items.length / 2);
-      await this.send(items.slice(0, half));
-      await this.send(items.slice(half));
+      const half = from + Math.ceil((to - from) / 2);
+      await this.send(batch, from, half);
+      await this.send(batch, half, to);
       return;
     }
     if (status !== 200 && status !== 422) {
       throw new SendError(`Pinterest answered ${status} (${describeError(answer.body)}); check --ad-account and --api-base`);
     }
     const results = eventResults(answer);
-    if (results === undefined || results.length !== items.length) {
+    if (results === undefined || results.length !== to - from) {
       throw new SendError(`Pinterest answered ${status} without one result per event; nothing more is sent`);
     }
-    for (let i = 0; i < items.length; i++) {
-      const result = results[i] as EventResult;
-      const item = items[i] as EventItem;
+    for (let i = from; i < to; i++) {
+      const result = results[i - from] as EventResult;
       if (result.status === 'processed') {
         this.report.events.processed++;
         continue;
       }
+      const event = eventIn(batch, i);
       this.report.events.failed++;
-      await this.report.failedEvent('PINTEREST_FAILED', item.positions, {
+      await this.report.failedEvent('PINTEREST_FAILED', (batch.items[i] as EventItem).positions, {
         message: result.error_message ?? 'failed without a message',
-        event_id: item.event.event_id,
-        ...orderIdField(item.event.custom_data.order_id),
+        event_id: event.event_id,
+        ...orderIdField(event.custom_data.order_id),
       });
     }
   }
+}
+
+/**
+ * A batch as it is posted: its body, where each event sits in it, and its events, which were released
+ * once the body was built (their chunk blocks went back to the workers): only their positions are
+ * read afterwards.
+ */
+interface PostedBatch {
+  body: Buffer;
+  offsets: number[];
+  sizes: readonly number[];
+  items: readonly EventItem[];
+}
+
+function posted(batch: Batch<EventItem>): PostedBatch {
+  const offsets: number[] = [];
+  const body = batchBody(batch.events, batch.sizes, offsets);
+  for (const item of batch.items) item.release();
+  return { body, offsets, sizes: batch.sizes, items: batch.items };
+}
+
+/** The i-th event of a posted batch, parsed from its body. */
+function eventIn(batch: PostedBatch, i: number): ConversionEvent {
+  const at = batch.offsets[i] as number;
+  return JSON.parse(batch.body.toString('utf8', at, at + (batch.sizes[i] as number))) as ConversionEvent;
 }
 
 /** Opens --checkpoint before the pipeline starts, so a resumed run can reuse the first run's clock. */
 export async function openCheckpoint(options: SendOptions): Promise<Checkpoint | undefined> {
   if (options.checkpoint === undefined) return undefined;
   return Checkpoint.open(options.checkpoint, options.adAccount ?? '', options.test, options.now);
-}
-
-/** The batch is done with (sent, refused or skipped): its events' chunk blocks may be reused. */
-function release(batch: Batch<EventItem>): void {
-  for (const item of batch.items) item.release();
 }
 
 /**
@@ -169,19 +195,17 @@ export async function sendToPinterest(events: AsyncIterable<EventItem[]>, option
     const hash = batchHash(batch.items.map((item) => item.eventId));
     if (checkpoint?.check(number, hash) === 'skip') {
       report.events.alreadySent += batch.items.length;
-      release(batch);
+      for (const item of batch.items) item.release();
       return;
     }
     // p-limit queues without bound; the producer waits here until a slot is free.
     while (inFlight.size >= options.concurrency && !sender.fatal) await Promise.race(inFlight);
     if (sender.fatal) return;
     report.events.sent += batch.items.length;
+    // The body is built now: the events' chunk blocks go back to the workers while it waits or retries.
+    const body = posted(batch);
     const task = limit(async () => {
-      try {
-        await sender.send(batch.items);
-      } finally {
-        release(batch);
-      }
+      await sender.send(body);
       await checkpoint?.ack(number, hash);
     }).catch((error: unknown) => {
       sender.fatal ??= error instanceof Error ? error : new Error(String(error));
