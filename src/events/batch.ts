@@ -46,8 +46,8 @@ export function batchBody(events: readonly EventPayload[], sizes: readonly numbe
 }
 
 /**
- * The body of the events body[start, end) of another body, a run of whole events with their commas:
- * a batch is halved from its body alone (pinterest/send.ts), once its events were released.
+ * A body of the events that lie at body[start, end) of another body (whole events and the commas
+ * between them): a batch is halved from its body alone (pinterest/send.ts), its events released.
  */
 export function sliceBody(body: Buffer, start: number, end: number): Buffer {
   const slice = Buffer.allocUnsafe(ENVELOPE_BYTES + end - start);
