@@ -46,6 +46,16 @@ export function batchBody(events: readonly EventPayload[], sizes: readonly numbe
 }
 
 /**
+ * A full batch's body; its events, copied into it, are released (their chunk blocks may be reused:
+ * EventItem#release).
+ */
+export function releasedBody<T extends { release(): void }>(batch: Batch<T>, offsets?: number[]): Buffer {
+  const body = batchBody(batch.events, batch.sizes, offsets);
+  for (const item of batch.items) item.release();
+  return body;
+}
+
+/**
  * A body of the events that lie at body[start, end) of another body (whole events and the commas
  * between them): a batch is halved from its body alone (pinterest/send.ts), its events released.
  */

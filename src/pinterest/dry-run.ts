@@ -1,13 +1,6 @@
-import { Batcher, batchBody, type Batch } from '../events/batch.js';
+import { Batcher, releasedBody } from '../events/batch.js';
 import type { LineWriter } from '../output.js';
 import type { EventItem } from '../pipeline.js';
-
-/** A batch's body; its events, copied into it, are released (their chunk blocks go back to the workers). */
-function bodyOf(batch: Batch<EventItem>): Buffer {
-  const body = batchBody(batch.events, batch.sizes);
-  for (const item of batch.items) item.release();
-  return body;
-}
 
 /** `send --dry-run`: each request body that would be sent, one JSON line each, nothing sent. */
 export async function writeDryRun(events: AsyncIterable<EventItem[]>, out: LineWriter, batchSize?: number): Promise<number> {
@@ -17,7 +10,7 @@ export async function writeDryRun(events: AsyncIterable<EventItem[]>, out: LineW
     for (const item of items) {
       const full = batcher.add(item.payload, item, item.bytes);
       if (full) {
-        await out.write(bodyOf(full));
+        await out.write(releasedBody(full));
         await out.write('\n');
         bodies++;
       }
@@ -26,7 +19,7 @@ export async function writeDryRun(events: AsyncIterable<EventItem[]>, out: LineW
   }
   const last = batcher.flush();
   if (last) {
-    await out.write(bodyOf(last));
+    await out.write(releasedBody(last));
     await out.write('\n');
     bodies++;
   }

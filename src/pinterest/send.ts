@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { AuthError, SendError } from '../errors.js';
-import { Batcher, batchBody, sliceBody, type Batch } from '../events/batch.js';
+import { Batcher, releasedBody, sliceBody, type Batch } from '../events/batch.js';
 import type { SendOptions } from '../options.js';
 import type { EventItem } from '../pipeline.js';
 import { orderIdField, type Report } from '../report.js';
@@ -152,8 +152,7 @@ interface PostedBatch {
 
 function posted(batch: Batch<EventItem>): PostedBatch {
   const offsets: number[] = [];
-  const body = batchBody(batch.events, batch.sizes, offsets);
-  for (const item of batch.items) item.release();
+  const body = releasedBody(batch, offsets);
   return { body, offsets, sizes: batch.sizes, items: batch.items };
 }
 
