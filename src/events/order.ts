@@ -36,7 +36,8 @@ export function openOrder(row: NormalizedRow): OrderState {
     orderId: row.orderId,
     eventTime: row.eventTime,
     currency: row.currency,
-    user: {},
+    // A copy of the row's hashes, in the shape of emptyUser(): later rows fill keys with plain stores.
+    user: { ...row.user },
     optOut: undefined,
     optOutType: undefined,
     value: undefined,

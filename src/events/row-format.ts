@@ -1,5 +1,5 @@
 import type { Position } from '../errors.js';
-import { USER_KEYS, type NormalizedRow, type UserHashes } from '../rows/normalize-row.js';
+import { USER_KEYS, emptyUser, type NormalizedRow } from '../rows/normalize-row.js';
 
 // Spill lines for rows: tab-separated, about 3x cheaper to write and read than JSON of the object.
 // Text fields are escaped so that no raw tab, newline or backslash remains in them.
@@ -52,7 +52,7 @@ export function decodeRow(line: string): NormalizedRow {
   const at = (i: number): string => p[i] as string;
   const file = fileOf(at(1));
   const pos: Position = at(3) === 'r' ? { file, line: Number(at(2)), unit: 'record' } : { file, line: Number(at(2)) };
-  const user: UserHashes = {};
+  const user = emptyUser();
   USER_KEYS.forEach((key, i) => {
     const hash = at(14 + i);
     if (hash !== '') user[key] = hash;

@@ -15,7 +15,7 @@ import { normalizePostal } from '../normalize/postal.js';
 import { normalizeState } from '../normalize/state.js';
 import { cleanText } from '../normalize/text.js';
 import { parseTimestamp } from '../normalize/timestamp.js';
-import { FIELDS, FIELD_INDEX, type Field } from './columns.js';
+import { FIELD_INDEX, type Field } from './columns.js';
 
 /** A raw cell as it comes from CSV (string) or JSON (any scalar). */
 export type Cell = string | number | boolean | null | undefined;
@@ -23,7 +23,19 @@ export type Cell = string | number | boolean | null | undefined;
 /** Keys of Pinterest's user_data that pinconv fills, each a SHA-256 hex digest. */
 export const USER_KEYS = ['em', 'hashed_maids', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id'] as const;
 export type UserKey = (typeof USER_KEYS)[number];
-export type UserHashes = Partial<Record<UserKey, string>>;
+export type UserHashes = { [K in UserKey]?: string | undefined };
+
+/**
+ * User hashes with every key present, in USER_KEYS order, undefined until filled: all such objects
+ * share one shape, so filling a key is a plain store rather than a new shape per object (a third of
+ * the personal fields' cost; JSON leaves the undefined keys out).
+ */
+export function emptyUser(): UserHashes {
+  return {
+    em: undefined, hashed_maids: undefined, ph: undefined, fn: undefined, ln: undefined, ge: undefined,
+    db: undefined, ct: undefined, st: undefined, zp: undefined, country: undefined, external_id: undefined,
+  };
+}
 
 /** The personal fields, and the user_data key each fills. */
 export const PERSONAL_KEY = {
@@ -121,16 +133,58 @@ interface RowCountry {
   phone: CountryCode;
 }
 
+/** The rule of each personal field, in user_data order; phone and postal read the row's country. */
+const PERSONAL_RULES: Readonly<Record<PersonalField, (raw: string, row: RowCountry, rules: RowRules) => string | undefined>> = {
+  email: normalizeEmail,
+  maid: normalizeMaid,
+  phone: (raw, row) => normalizePhone(raw, row.phone),
+  given_name: normalizeName,
+  surname: normalizeName,
+  gender: normalizeGender,
+  birthdate: (raw, _row, rules) => normalizeBirthdate(raw, rules.todayYmd, rules.dateOrder),
+  city: normalizeCity,
+  state: normalizeState,
+  postal: (raw, row) => normalizePostal(raw, row.postal),
+  country: normalizeCountry,
+  extern_id: normalizeExternId,
+};
+
+/** Countries with a memo table of their own, for a field whose rule reads the country; more clear them all. */
+const MEMO_COUNTRIES = 16;
+
+interface PersonalSpec {
+  field: PersonalField;
+  /** FIELD_INDEX of the field's cell. */
+  index: number;
+  key: UserKey;
+  rule: (raw: string, row: RowCountry, rules: RowRules) => string | undefined;
+  /** Recent values and their hashes (null: invalid), for fields in MEMO_FIELDS. */
+  memo: Map<string, string | null> | undefined;
+  /** Whether the rule reads the row's country: then memoByCountry holds the tables. */
+  byCountry: boolean;
+  memoByCountry: Map<string, Map<string, string | null>>;
+}
+
 export class RowNormalizer {
   readonly invalid: InvalidFieldCounts = {};
   private readonly rules: RowRules;
   private readonly defaultPhoneCountry: CountryCode;
-  private readonly wanted: ReadonlySet<UserKey>;
 
   constructor(rules: RowRules) {
     this.rules = rules;
-    this.wanted = new Set(rules.userKeys ?? USER_KEYS);
+    const wanted = new Set(rules.userKeys ?? USER_KEYS);
     this.defaultPhoneCountry = phoneCountry(rules.defaultCountry) ?? 'US';
+    this.specs = (Object.keys(PERSONAL_RULES) as PersonalField[])
+      .filter((field) => wanted.has(PERSONAL_KEY[field]))
+      .map((field) => ({
+        field,
+        index: FIELD_INDEX[field],
+        key: PERSONAL_KEY[field],
+        rule: PERSONAL_RULES[field],
+        memo: MEMO_FIELDS.has(field) ? new Map() : undefined,
+        byCountry: field === 'postal',
+        memoByCountry: new Map(),
+      }));
   }
 
   private countInvalid(field: Field): void {
@@ -144,38 +198,52 @@ export class RowNormalizer {
   }
 
   /**
-   * Hashes one personal field into the row's user hashes; a present but invalid value is counted and
-   * dropped. A field whose user_data key is not wanted (RowRules.userKeys) is skipped.
+   * Hashes the wanted personal fields of a row into its user hashes; a present but invalid value is
+   * counted and dropped.
    */
-  private personal(user: UserHashes, cells: readonly Cell[], field: PersonalField, rule: (raw: string) => string | undefined, context = ''): void {
-    const key = PERSONAL_KEY[field];
-    if (!this.wanted.has(key)) return;
-    const cell = cells[FIELD_INDEX[field]];
-    if (isBlank(cell)) return;
-    const raw = text(cell);
-    let hash: string | null | undefined;
-    if (!MEMO_FIELDS.has(field)) {
-      const normalized = rule(raw);
-      hash = normalized === undefined ? null : hashNormalized(normalized);
-    } else {
-      // Countries, states, genders, cities and names repeat from row to row: the rule and the hash of a
-      // value seen recently are looked up instead of computed (on the 1M-row bench export this halves
-      // the SHA-256 calls). Bounded: a full table is cleared.
-      const memo = this.memo[FIELD_INDEX[field]] as Map<string, string | null>;
-      const memoKey = context === '' ? raw : `${context}\u0000${raw}`;
-      hash = memo.get(memoKey);
-      if (hash === undefined) {
-        const normalized = rule(raw);
+  private personal(user: UserHashes, cells: readonly Cell[], row: RowCountry): void {
+    const specs = this.specs;
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i] as PersonalSpec;
+      const cell = cells[spec.index];
+      if (isBlank(cell)) continue;
+      const raw = text(cell);
+      let hash: string | null | undefined;
+      if (spec.memo === undefined) {
+        const normalized = spec.rule(raw, row, this.rules);
         hash = normalized === undefined ? null : hashNormalized(normalized);
-        if (memo.size >= MEMO_ENTRIES) memo.clear();
-        memo.set(memoKey, hash);
+      } else {
+        // Countries, states, genders, cities and names repeat from row to row: the rule and the hash of a
+        // value seen recently are looked up instead of computed (on the 1M-row bench export this halves
+        // the SHA-256 calls). Bounded: a full table is cleared. A rule that reads the row's country
+        // (postal) has a table per country.
+        const memo = spec.byCountry ? this.countryMemo(spec, row.postal) : spec.memo;
+        hash = memo.get(raw);
+        if (hash === undefined) {
+          const normalized = spec.rule(raw, row, this.rules);
+          hash = normalized === undefined ? null : hashNormalized(normalized);
+          if (memo.size >= MEMO_ENTRIES) memo.clear();
+          memo.set(raw, hash);
+        }
       }
+      if (hash === null) this.countInvalid(spec.field);
+      else user[spec.key] = hash;
     }
-    if (hash === null) this.countInvalid(field);
-    else user[key] = hash;
   }
 
-  private readonly memo: Array<Map<string, string | null>> = FIELDS.map(() => new Map());
+  /** The memo table of a country-dependent field for one country; the tables of all countries share the bound. */
+  private countryMemo(spec: PersonalSpec, country: string): Map<string, string | null> {
+    let memo = spec.memoByCountry.get(country);
+    if (memo === undefined) {
+      if (spec.memoByCountry.size >= MEMO_COUNTRIES) spec.memoByCountry.clear();
+      memo = new Map();
+      spec.memoByCountry.set(country, memo);
+    }
+    return memo;
+  }
+
+  /** The wanted personal fields in user_data order, each with its rule and memo table. */
+  private readonly specs: PersonalSpec[];
   private readonly countries = new Map<string, RowCountry>();
 
   /**
@@ -264,21 +332,9 @@ export class RowNormalizer {
     }
     if (quantity === undefined && price !== undefined) quantity = 1;
 
-    const user: UserHashes = {};
+    const user = emptyUser();
     // The row's country steers the phone and postal rules.
-    const { phone: phoneRegion, postal: country } = this.rowCountry(cells[FIELD_INDEX.country]);
-    this.personal(user, cells, 'email', normalizeEmail);
-    this.personal(user, cells, 'maid', normalizeMaid);
-    this.personal(user, cells, 'phone', (raw) => normalizePhone(raw, phoneRegion), phoneRegion);
-    this.personal(user, cells, 'given_name', normalizeName);
-    this.personal(user, cells, 'surname', normalizeName);
-    this.personal(user, cells, 'gender', normalizeGender);
-    this.personal(user, cells, 'birthdate', (raw) => normalizeBirthdate(raw, rules.todayYmd, rules.dateOrder));
-    this.personal(user, cells, 'city', normalizeCity);
-    this.personal(user, cells, 'state', normalizeState);
-    this.personal(user, cells, 'postal', (raw) => normalizePostal(raw, country), country);
-    this.personal(user, cells, 'country', normalizeCountry);
-    this.personal(user, cells, 'extern_id', normalizeExternId);
+    this.personal(user, cells, this.rowCountry(cells[FIELD_INDEX.country]));
 
     let optOut: boolean | undefined;
     const optOutCell = cells[FIELD_INDEX.opt_out];
