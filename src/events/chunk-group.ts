@@ -15,7 +15,7 @@ interface Scattered {
 /** Marks an item line that holds a settled order (events/settle.ts) rather than an encoded row. */
 export const SETTLED_MARK = '\u0002';
 
-/** What a chunk yields: an encoded row, a settled order (SETTLED_MARK + settleInto), or a reject. */
+/** What a chunk yields: an encoded row, a settled order (settleInto with SETTLED_MARK first), or a reject. */
 export type ChunkItem = string | RowReject;
 
 /**
@@ -59,7 +59,7 @@ export class ChunkGrouper {
     const id = row.orderId;
     if (id === undefined) {
       // An event of its own; it does not end the run around it (the prescan skips such rows too).
-      items.push(SETTLED_MARK + settleInto(openOrder(row), this.rules, this.sink));
+      items.push(settleInto(openOrder(row), this.rules, this.sink, SETTLED_MARK));
       return;
     }
     if (this.sawId && id === this.currentId) {
@@ -141,6 +141,6 @@ export class ChunkGrouper {
       const reject = addToOrder(order, row);
       if (reject) items.push({ pos: row.pos, reason: reject, field: 'currency', message: REASONS[reject], order_id: order.orderId as string });
     }
-    items.push(SETTLED_MARK + settleInto(order, this.rules, this.sink));
+    items.push(settleInto(order, this.rules, this.sink, SETTLED_MARK));
   }
 }

@@ -167,6 +167,9 @@ describe('writeOrderEvent', () => {
       expect(Buffer.concat(direct.take() ?? []).equals(Buffer.concat(viaText.take() ?? []))).toBe(true);
       const noIdentifier = { ...order, user: {} };
       expect(settleInto(noIdentifier, rules, direct)).toBe(encodeSettled(settle(noIdentifier, rules), viaText));
+      // Two rows: their line numbers; and a prefix goes first.
+      const twoRows = { ...order, positions: [...order.positions, { file: 'in.csv', line: 12 }] };
+      expect(settleInto(twoRows, rules, direct, '\u0002')).toBe('\u0002' + encodeSettled(settle(twoRows, rules), viaText));
     }
   });
 });
