@@ -60,6 +60,42 @@ export function parseDecimal(raw: string | number): DecimalResult {
   return parsed;
 }
 
+export type AmountResult = { ok: true; text: string } | { ok: false; reason: 'invalid' | 'negative' };
+
+/**
+ * The canonical text of an amount, formatDecimal(parseDecimal(raw)). Plain digits with an optional
+ * fraction ("140.88", "0050.10"), most warehouse amounts, are read without a regular expression or a
+ * BigInt; anything else goes through parseDecimal.
+ */
+export function amountText(raw: string | number): AmountResult {
+  if (typeof raw === 'string') {
+    const plain = plainAmountText(raw);
+    if (plain !== undefined) return { ok: true, text: plain };
+  }
+  const parsed = parseDecimal(raw);
+  return parsed.ok ? { ok: true, text: formatDecimal(parsed.value) } : parsed;
+}
+
+/** The canonical text of ASCII digits with at most one "." followed by a digit; undefined for anything else. */
+function plainAmountText(raw: string): string | undefined {
+  const length = raw.length;
+  let dot = -1;
+  for (let i = 0; i < length; i++) {
+    const code = raw.charCodeAt(i);
+    if (code === 0x2e && dot < 0) dot = i;
+    else if (code < 0x30 || code > 0x39) return undefined;
+  }
+  const digits = dot < 0 ? length : length - 1;
+  if (digits === 0 || digits > MAX_DIGITS || dot === length - 1) return undefined;
+  const intEnd = dot < 0 ? length : dot;
+  let intStart = 0;
+  while (intStart < intEnd && raw.charCodeAt(intStart) === 0x30) intStart++;
+  let fracEnd = length;
+  if (dot >= 0) while (fracEnd > dot + 1 && raw.charCodeAt(fracEnd - 1) === 0x30) fracEnd--;
+  const whole = intStart === intEnd ? '0' : raw.slice(intStart, intEnd);
+  return dot >= 0 && fracEnd > dot + 1 ? `${whole}.${raw.slice(dot + 1, fracEnd)}` : whole;
+}
+
 export const ZERO: Decimal = { units: 0n, scale: 0 };
 
 function rescale(d: Decimal, scale: number): bigint {
@@ -102,6 +138,12 @@ export type QuantityResult = { ok: true; value: number } | { ok: false };
 export function parseQuantity(raw: string | number): QuantityResult {
   if (typeof raw === 'number') {
     return Number.isSafeInteger(raw) && raw >= 0 ? { ok: true, value: raw } : { ok: false };
+  }
+  // Plain digits, the usual case, are read without a regular expression.
+  if (raw.length > 0 && raw.length <= 15) {
+    let digits = true;
+    for (let i = 0; i < raw.length && digits; i++) digits = raw.charCodeAt(i) >= 0x30 && raw.charCodeAt(i) <= 0x39;
+    if (digits) return { ok: true, value: Number(raw) };
   }
   const match = /^(\d{1,15})(?:\.0*)?$/.exec(cleanText(raw));
   return match ? { ok: true, value: Number(match[1]) } : { ok: false };

@@ -4,7 +4,7 @@ import type { RejectReason } from '../events/reasons.js';
 import { normalizeBirthdate, type DateOrder } from '../normalize/birthdate.js';
 import { normalizeCountry } from '../normalize/country.js';
 import { normalizeCurrency } from '../normalize/currency.js';
-import { formatDecimal, parseDecimal, parseQuantity } from '../normalize/decimal.js';
+import { amountText, parseQuantity } from '../normalize/decimal.js';
 import { normalizeEmail } from '../normalize/email.js';
 import { normalizeGender } from '../normalize/gender.js';
 import { hashNormalized } from '../normalize/hash.js';
@@ -293,21 +293,21 @@ export class RowNormalizer {
     let value: string | undefined;
     const valueCell = cells[FIELD_INDEX.order_revenue];
     if (!isBlank(valueCell)) {
-      const parsed = parseDecimal(typeof valueCell === 'number' ? valueCell : text(valueCell));
+      const parsed = amountText(typeof valueCell === 'number' ? valueCell : text(valueCell));
       if (!parsed.ok) {
         return parsed.reason === 'negative'
           ? this.reject(pos, 'NEGATIVE_VALUE', 'order_revenue', 'order_revenue is negative', valueCell)
           : this.reject(pos, 'BAD_VALUE', 'order_revenue', 'order_revenue is not a decimal amount', valueCell);
       }
-      value = formatDecimal(parsed.value);
+      value = parsed.text;
     }
 
     let price: string | undefined;
     const priceCell = cells[FIELD_INDEX.price];
     if (!isBlank(priceCell)) {
-      const parsed = parseDecimal(typeof priceCell === 'number' ? priceCell : text(priceCell));
+      const parsed = amountText(typeof priceCell === 'number' ? priceCell : text(priceCell));
       if (parsed.ok) {
-        price = formatDecimal(parsed.value);
+        price = parsed.text;
       } else if (value === undefined) {
         // The order's value may depend on this price: the row cannot be counted.
         return parsed.reason === 'negative'

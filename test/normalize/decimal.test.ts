@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ZERO,
   addDecimal,
+  amountText,
   decimalFromCanonical,
   formatDecimal,
   multiplyDecimal,
@@ -280,5 +281,54 @@ describe('parseQuantity', () => {
         expect(parseQuantity(n)).toEqual({ ok: true, value: n });
       }),
     );
+  });
+});
+
+describe('amountText', () => {
+  /** formatDecimal(parseDecimal(raw)), the long way the fast path must agree with. */
+  function reference(raw: string | number): ReturnType<typeof amountText> {
+    const parsed = parseDecimal(raw);
+    return parsed.ok ? { ok: true, text: formatDecimal(parsed.value) } : parsed;
+  }
+
+  it.each([
+    ['140.88', '140.88'],
+    ['0050.10', '50.1'],
+    ['.5', '0.5'],
+    ['0.00', '0'],
+    ['000', '0'],
+    ['10.00', '10'],
+    ['0.05', '0.05'],
+    ['1'.repeat(40), '1'.repeat(40)],
+  ])('%j → %j', (raw, want) => {
+    expect(amountText(raw)).toEqual({ ok: true, text: want });
+  });
+
+  it.each(['', '.', '5.', '1.2.3', '1'.repeat(41), '-5', ' 5'])('%j reads as parseDecimal does', (raw) => {
+    expect(amountText(raw)).toEqual(reference(raw));
+  });
+
+  it('agrees with formatDecimal(parseDecimal(...)) on any text and number', () => {
+    fc.assert(fc.property(stringOf(['0', '1', '9', '.', ',', '-', ' ', '$', 'e', '\u0660'], 44), (raw) => {
+      expect(amountText(raw)).toEqual(reference(raw));
+    }), { numRuns: 3000 });
+    fc.assert(fc.property(anyString, (raw) => {
+      expect(amountText(raw)).toEqual(reference(raw));
+    }));
+    fc.assert(fc.property(fc.double({ noNaN: true }), (n) => {
+      expect(amountText(n)).toEqual(reference(n));
+    }));
+  });
+});
+
+describe('parseQuantity fast path', () => {
+  it('agrees with the pattern it replaces on any text', () => {
+    const reference = (raw: string): ReturnType<typeof parseQuantity> => {
+      const match = /^(\d{1,15})(?:\.0*)?$/.exec(raw.normalize('NFC').trim());
+      return match ? { ok: true, value: Number(match[1]) } : { ok: false };
+    };
+    fc.assert(fc.property(stringOf(['0', '1', '7', '9', '.', ' ', '-', '\u0660'], 18), (raw) => {
+      expect(parseQuantity(raw)).toEqual(reference(raw));
+    }), { numRuns: 3000 });
   });
 });
