@@ -23,11 +23,46 @@ function monthTable(): Map<string, number> {
 }
 let months: Map<string, number> | undefined;
 
+/** Days of each month in a common year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] as number);
+}
+
 function ymd(year: number, month: number, day: number, todayYmd: string): string | undefined {
-  if (month < 1 || month > 12 || day < 1) return undefined;
-  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
-  const text = `${year}`.padStart(4, '0') + `${month}`.padStart(2, '0') + `${day}`.padStart(2, '0');
-  return year >= 1900 && text <= todayYmd ? text : undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || year < 1900) return undefined;
+  const text = String(year * 10000 + month * 100 + day);
+  return text <= todayYmd ? text : undefined;
+}
+
+/** The digit at text[at], or -1. */
+function digitAt(text: string, at: number): number {
+  const code = text.charCodeAt(at) - 0x30;
+  return code >= 0 && code <= 9 ? code : -1;
+}
+
+function isSeparator(code: number): boolean {
+  return code === 0x2d || code === 0x2f || code === 0x2e; // - / .
+}
+
+/**
+ * `YYYY-MM-DD` (any of - / . as separators), the most common shape, read without a regular
+ * expression; undefined when the text has another shape.
+ */
+function isoDate(text: string, todayYmd: string): string | undefined | null {
+  if (text.length !== 10 || !isSeparator(text.charCodeAt(4)) || !isSeparator(text.charCodeAt(7))) return null;
+  const y0 = digitAt(text, 0);
+  const y1 = digitAt(text, 1);
+  const y2 = digitAt(text, 2);
+  const y3 = digitAt(text, 3);
+  const m0 = digitAt(text, 5);
+  const m1 = digitAt(text, 6);
+  const d0 = digitAt(text, 8);
+  const d1 = digitAt(text, 9);
+  if ((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1) < 0) return null;
+  return ymd(y0 * 1000 + y1 * 100 + y2 * 10 + y3, m0 * 10 + m1, d0 * 10 + d1, todayYmd);
 }
 
 /** `YYYYMMDD` of a UTC instant. */
@@ -36,6 +71,8 @@ export function ymdOf(nowMs: number): string {
 }
 
 function birthdateRule(clean: string, todayYmd: string, order: DateOrder): string | undefined {
+  const iso = isoDate(clean, todayYmd);
+  if (iso !== null) return iso;
   const text = clean.toLowerCase();
   const yearFirst = (text.length === 8 ? YEAR_FIRST : YEAR_FIRST_SEPARATED).exec(text);
   if (yearFirst) return ymd(Number(yearFirst[1]), Number(yearFirst[2]), Number(yearFirst[3]), todayYmd);

@@ -205,3 +205,30 @@ describe('ymdOf', () => {
     expect(ymdOf(ms)).toBe(want);
   });
 });
+
+describe('normalizeBirthdate: year-first dates with two-digit parts', () => {
+  it('keeps exactly the real dates from 1900 to today, whatever the separators', () => {
+    const two = (n: number): string => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1800, max: 2100 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.constantFrom('-', '/', '.'),
+        fc.constantFrom('-', '/', '.'),
+        (year, month, day, a, b) => {
+          const date = new Date(Date.UTC(year, month - 1, day));
+          const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+          const text = `${year}${two(month)}${two(day)}`;
+          const want = real && year >= 1900 && text <= TODAY ? text : undefined;
+          expect(bd(`${year}${a}${two(month)}${b}${two(day)}`)).toBe(want);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    expect(bd('2024-02-29')).toBe('20240229');
+    expect(bd('2023-02-29')).toBeUndefined();
+    expect(bd('1900-02-29')).toBeUndefined();
+    expect(bd('2000-02-29')).toBe('20000229');
+  });
+});
