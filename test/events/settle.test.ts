@@ -149,6 +149,17 @@ describe('writeOrderEvent', () => {
     );
   });
 
+  it('settleInto writes any order id as encodeSettled does (JSON)', () => {
+    const rules = { partnerName: 'ss-amperity', emailIdentifies: true, maidIdentifies: true };
+    for (const orderId of ['A-1', 'A-"1"', 'a\\b', 'Ö-1', 'tab\tid', '\u0001', ' ', '~', '\u007f', '😀']) {
+      const order = openOrder({
+        seq: 5, pos: { file: 'in.csv', line: 9 }, orderId, eventTime: 1_700_000_000, currency: 'EUR', value: '12.5', price: undefined,
+        quantity: undefined, productId: undefined, itemName: undefined, user: { em: 'a'.repeat(64) }, optOut: undefined, optOutType: undefined,
+      });
+      expect(settleInto(order, rules, new ByteSink(8))).toBe(encodeSettled(settle(order, rules), new ByteSink(8)));
+    }
+  });
+
   it('settleInto gives the line and bytes of encodeSettled(settle(...))', () => {
     const order = openOrder({
       seq: 5, pos: { file: 'in.csv', line: 9 }, orderId: 'A-"1"', eventTime: 1_700_000_000, currency: 'EUR', value: '12.5', price: undefined,
