@@ -163,6 +163,15 @@ interface PersonalSpec {
   /** Whether the rule reads the row's country: then memoByCountry holds the tables. */
   byCountry: boolean;
   memoByCountry: Map<string, Map<string, string | null>>;
+  /** Entries in the field's tables, all countries together: MEMO_ENTRIES bounds them all. */
+  memoEntries: number;
+}
+
+/** Empties a field's memo tables (a country's table stays in place, empty). */
+function clearMemo(spec: PersonalSpec): void {
+  spec.memo?.clear();
+  for (const memo of spec.memoByCountry.values()) memo.clear();
+  spec.memoEntries = 0;
 }
 
 export class RowNormalizer {
@@ -184,6 +193,7 @@ export class RowNormalizer {
         memo: MEMO_FIELDS.has(field) ? new Map() : undefined,
         byCountry: field === 'postal',
         memoByCountry: new Map(),
+        memoEntries: 0,
       }));
   }
 
@@ -222,8 +232,9 @@ export class RowNormalizer {
         if (hash === undefined) {
           const normalized = spec.rule(raw, row, this.rules);
           hash = normalized === undefined ? null : hashNormalized(normalized);
-          if (memo.size >= MEMO_ENTRIES) memo.clear();
+          if (spec.memoEntries >= MEMO_ENTRIES) clearMemo(spec);
           memo.set(raw, hash);
+          spec.memoEntries++;
         }
       }
       if (hash === null) this.countInvalid(spec.field);
@@ -235,7 +246,10 @@ export class RowNormalizer {
   private countryMemo(spec: PersonalSpec, country: string): Map<string, string | null> {
     let memo = spec.memoByCountry.get(country);
     if (memo === undefined) {
-      if (spec.memoByCountry.size >= MEMO_COUNTRIES) spec.memoByCountry.clear();
+      if (spec.memoByCountry.size >= MEMO_COUNTRIES) {
+        spec.memoByCountry.clear();
+        spec.memoEntries = 0;
+      }
       memo = new Map();
       spec.memoByCountry.set(country, memo);
     }
