@@ -9,7 +9,7 @@ import { rmSync, statSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   parseArgs, fail, requireBuiltCli, ensureData, runMeasured, waitIdle, fmtCores, readJson, envInfo, printEnv, table, tail, fmtMB, fmtInt, fmtSec,
-  saveResult, scratchDir, log, cliHasOption, CLI, DEFAULT_NOW,
+  saveResult, scratchDir, log, cliHasOption, cliArgs, DEFAULT_NOW,
 } from './lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -186,7 +186,7 @@ for (const threads of [2, 1]) {
   const outDir = path.join(work, 'pinconv-upload');
   const report = path.join(work, 'pinconv-csv.report.json');
   const threadArgs = opts.threads && cliHasOption('csv', '--threads') ? ['--threads', String(opts.threads)] : [];
-  const args = [CLI, 'csv', data.file, '--out', outDir, '--force', '--now', opts.now, '--quiet', '--report', report, ...threadArgs];
+  const args = cliArgs('csv', data.file, '--out', outDir, '--force', '--now', opts.now, '--quiet', '--report', report, ...threadArgs);
   log(`pinconv: node ${args.join(' ')}`);
   if (opts.waitIdle > 0) await waitIdle(opts.waitIdle);
   const r = await runMeasured(process.execPath, args);

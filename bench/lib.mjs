@@ -12,6 +12,17 @@ export const REPO_DIR = path.resolve(BENCH_DIR, '..');
 export const REPO_CLI = path.join(REPO_DIR, 'dist', 'cli.js');
 /** The CLI the benchmarks run: a snapshot of dist/ (see requireBuiltCli), else the repository's. */
 export let CLI = REPO_CLI;
+
+/**
+ * The arguments that run the CLI as its installed `pinconv` command does: the Node options of its
+ * shebang line (`#!/usr/bin/env -S node --max-semi-space-size=4`), the script, then `args`.
+ */
+export function cliArgs(...args) {
+  const first = readFileSync(CLI, 'utf8').split('\n', 1)[0];
+  const match = /^#!\S*(?:env(?: -S)? )?node((?: --?\S+)*)\s*$/.exec(first);
+  const flags = match && match[1] ? match[1].trim().split(/\s+/) : [];
+  return [...flags, CLI, ...args];
+}
 let snapshotNote = '';
 export const DEFAULT_NOW = '2026-11-28T00:00:00Z';
 export const DEFAULT_DATA_DIR = process.env.PINCONV_BENCH_DIR || path.join(os.tmpdir(), 'pinconv-bench');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { rmSync } from 'node:fs';
 import {
   parseArgs, fail, requireBuiltCli, ensureData, runMeasured, waitIdle, readJson, cliHasOption, envInfo, printEnv, table, tail,
-  fmtMB, fmtInt, fmtSec, fmtCores, saveResult, scratchDir, log, CLI, DEFAULT_NOW,
+  fmtMB, fmtInt, fmtSec, fmtCores, saveResult, scratchDir, log, cliArgs, DEFAULT_NOW,
 } from './lib.mjs';
 
 const USAGE = `node run.mjs [options]            (npm run bench -- [options])
@@ -65,8 +65,8 @@ for (const kind of kinds) {
       const outDir = path.join(work, `${kind}-upload-${i}`);
       const args =
         p === 'dry-run'
-          ? [CLI, 'send', data.file, '--dry-run', '--now', opts.now, '--quiet', '--report', report, ...threadArgs('send', t)]
-          : [CLI, 'csv', data.file, '--out', outDir, '--force', '--now', opts.now, '--quiet', '--report', report, ...threadArgs('csv', t)];
+          ? cliArgs('send', data.file, '--dry-run', '--now', opts.now, '--quiet', '--report', report, ...threadArgs('send', t))
+          : cliArgs('csv', data.file, '--out', outDir, '--force', '--now', opts.now, '--quiet', '--report', report, ...threadArgs('csv', t));
       const commandLine = `node ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`;
       log(`${kind}/${p}${opts.repeat > 1 ? ` #${i + 1}` : ''}: ${commandLine}${p === 'dry-run' ? ' > /dev/null' : ''}`);
       if (opts.waitIdle > 0) await waitIdle(opts.waitIdle);

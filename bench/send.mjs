@@ -8,7 +8,7 @@ import path from 'node:path';
 import { rmSync, readFileSync } from 'node:fs';
 import {
   parseArgs, fail, requireBuiltCli, ensureData, runMeasured, waitIdle, cliHasOption, startServer, stopServer, readJson, envInfo, printEnv, table, tail, fmtMB,
-  fmtInt, fmtSec, fmtCores, saveResult, scratchDir, log, CLI, DEFAULT_NOW,
+  fmtInt, fmtSec, fmtCores, saveResult, scratchDir, log, cliArgs, DEFAULT_NOW,
 } from './lib.mjs';
 
 const USAGE = `node send.mjs [options]           (npm run bench:send -- [options])
@@ -51,7 +51,7 @@ function skip(message, detail) {
 // Baseline: the dry run on the same file.
 {
   const report = path.join(work, 'dry-run.report.json');
-  const args = [CLI, 'send', data.file, '--dry-run', '--now', opts.now, '--quiet', '--report', report, ...threadArgs];
+  const args = cliArgs('send', data.file, '--dry-run', '--now', opts.now, '--quiet', '--report', report, ...threadArgs);
   log(`dry run: node ${args.join(' ')} > /dev/null`);
   if (opts.waitIdle > 0) await waitIdle(opts.waitIdle);
   const r = await runMeasured(process.execPath, args);
@@ -61,7 +61,7 @@ function skip(message, detail) {
 }
 
 for (const latency of latencies) {
-  const sandboxArgs = [CLI, 'sandbox', '--port', '0', '--latency', String(latency), '--token', TOKEN, '--now', opts.now];
+  const sandboxArgs = cliArgs('sandbox', '--port', '0', '--latency', String(latency), '--token', TOKEN, '--now', opts.now);
   log(`sandbox: node ${sandboxArgs.join(' ')}`);
   let server;
   try {
@@ -75,8 +75,8 @@ for (const latency of latencies) {
     skip(`"pinconv sandbox" printed '${url}' as its first stdout line, not a loopback URL`);
   }
   const report = path.join(work, `send-${latency}.report.json`);
-  const args = [CLI, 'send', data.file, '--ad-account', '1', '--api-base', url, '--concurrency', String(opts.concurrency), '--now', opts.now,
-    '--quiet', '--report', report, ...threadArgs];
+  const args = cliArgs('send', data.file, '--ad-account', '1', '--api-base', url, '--concurrency', String(opts.concurrency), '--now', opts.now,
+    '--quiet', '--report', report, ...threadArgs);
   log(`send: PINTEREST_ACCESS_TOKEN=${TOKEN} node ${args.join(' ')}`);
   if (opts.waitIdle > 0) await waitIdle(opts.waitIdle); // the idle sandbox uses no CPU
   const r = await runMeasured(process.execPath, args, { env: { ...process.env, PINTEREST_ACCESS_TOKEN: TOKEN } });
