@@ -107,19 +107,18 @@ function settledHead(firstSeq: number, rows: number, positions: string, orderId:
  * settle + encodeSettled for a chunk result: the event's JSON, or its upload CSV row, is written
  * straight into the chunk's bytes, with no string in between, and JSON without the event object
  * (most of a worker's garbage was the event's text and object). The line starts with `prefix`.
- * It is joined from its fields into one flat string: a template literal made a tree of about ten
- * strings per line, which lived as long as the chunk's items and so was often promoted to the old
- * generation.
+ * It is joined into one flat string: a template literal made a tree of about ten strings per line,
+ * which lived as long as the chunk's items and so was often promoted to the old generation (the
+ * pieces joined here die young).
  */
 export function settleInto(order: OrderState, rules: EventRules, sink: ByteSink, prefix = ''): string {
   const decided = eventBasis(order, rules);
-  const orderId = order.orderId === undefined ? '' : JSON.stringify(order.orderId);
-  const lines = lineNumbers(order.positions);
-  if (!decided.ok) return [prefix + order.firstSeq, order.positions.length, lines, orderId, '0', decided.reason].join('\t');
+  const head = prefix + settledHead(order.firstSeq, order.positions.length, lineNumbers(order.positions), order.orderId);
+  if (!decided.ok) return [head, '0', decided.reason].join('\t');
   sink.start();
   if (rules.csvColumns) writeCsvRow(eventOf(order, rules, decided.basis), rules.csvColumns, sink);
   else writeOrderEvent(order, rules, decided.basis, sink);
-  return [prefix + order.firstSeq, order.positions.length, lines, orderId, '3', order.eventTime, sink.written, sink.location].join('\t');
+  return [head, '3', order.eventTime, sink.written, sink.location].join('\t');
 }
 
 function lineNumbers(positions: readonly Position[]): string {

@@ -49,7 +49,8 @@ function isSeparator(code: number): boolean {
 
 /**
  * `YYYY-MM-DD` (any of - / . as separators), the most common shape, read without a regular
- * expression; undefined when the text has another shape.
+ * expression: its YYYYMMDD, undefined when it is no real date in range, null when the text has
+ * another shape.
  */
 function isoDate(text: string, todayYmd: string): string | undefined | null {
   if (text.length !== 10 || !isSeparator(text.charCodeAt(4)) || !isSeparator(text.charCodeAt(7))) return null;

@@ -27,8 +27,8 @@ export type UserHashes = { [K in UserKey]?: string | undefined };
 
 /**
  * User hashes with every key present, in USER_KEYS order, undefined until filled: all such objects
- * share one shape, so filling a key is a plain store rather than a new shape per object (a third of
- * the personal fields' cost; JSON leaves the undefined keys out).
+ * share one shape, so filling a key is a plain store rather than a new shape per object (about 4% of
+ * a row's normalisation, measured; JSON leaves the undefined keys out).
  */
 export function emptyUser(): UserHashes {
   return {
