@@ -11,10 +11,15 @@ const spareBlocks: ArrayBuffer[] = [];
 /** Spare blocks a thread keeps (1 MiB, about one chunk's events on a dry run); more are left to the garbage collector. */
 const MAX_SPARE_BLOCKS = 16;
 
-/** Keeps blocks for reuse: whole BLOCK_BYTES buffers only (not a detached one, nor a big text's own). */
+/** Whether a buffer can be reused as a block: a whole BLOCK_BYTES buffer (not a detached one, nor a big text's own). */
+export function isWholeBlock(buffer: ArrayBuffer): boolean {
+  return buffer.byteLength === BLOCK_BYTES;
+}
+
+/** Keeps blocks for reuse (whole ones only: isWholeBlock). */
 export function recycleBlocks(buffers: readonly ArrayBuffer[]): void {
   for (const buffer of buffers) {
-    if (buffer.byteLength === BLOCK_BYTES && spareBlocks.length < MAX_SPARE_BLOCKS) spareBlocks.push(buffer);
+    if (isWholeBlock(buffer) && spareBlocks.length < MAX_SPARE_BLOCKS) spareBlocks.push(buffer);
   }
 }
 

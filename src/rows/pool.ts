@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { workerFailure } from '../errors.js';
-import { BLOCK_BYTES, BlockLease } from '../events/bytes.js';
+import { BlockLease, isWholeBlock } from '../events/bytes.js';
 import type { Chunk } from '../input/chunker.js';
 import { ChunkProcessor, type ChunkConfig, type ChunkResult } from './chunk.js';
 
@@ -72,11 +72,11 @@ export class WorkerRunner implements ChunkRunner {
     this.pending.clear();
   }
 
-  /** Keeps a chunk result's blocks for the workers (whole, not detached: see recycleBlocks). */
+  /** Keeps a chunk result's blocks for the workers (whole ones only: isWholeBlock). */
   private recycle(blocks: readonly Uint8Array[]): void {
     for (const block of blocks) {
       const buffer = block.buffer as ArrayBuffer;
-      if (buffer.byteLength === BLOCK_BYTES && this.spare.length < 2 * this.blocksPerChunk) this.spare.push(buffer);
+      if (isWholeBlock(buffer) && this.spare.length < 2 * this.blocksPerChunk) this.spare.push(buffer);
     }
   }
 
