@@ -158,11 +158,10 @@ interface PersonalSpec {
   index: number;
   key: UserKey;
   rule: (raw: string, row: RowCountry, rules: RowRules) => string | undefined;
-  /** Recent values and their hashes (null: invalid), for fields in MEMO_FIELDS. */
+  /** Recent values and their hashes (null: invalid), for fields in MEMO_FIELDS whose rule ignores the country. */
   memo: Map<string, string | null> | undefined;
-  /** Whether the rule reads the row's country: then memoByCountry holds the tables. */
-  byCountry: boolean;
-  memoByCountry: Map<string, Map<string, string | null>>;
+  /** The same per country, for a memoised field whose rule reads the row's country (postal). */
+  memoByCountry: Map<string, Map<string, string | null>> | undefined;
   /** Entries in the field's tables, all countries together: MEMO_ENTRIES bounds them all. */
   memoEntries: number;
 }
@@ -170,7 +169,7 @@ interface PersonalSpec {
 /** Empties a field's memo tables (a country's table stays in place, empty). */
 function clearMemo(spec: PersonalSpec): void {
   spec.memo?.clear();
-  for (const memo of spec.memoByCountry.values()) memo.clear();
+  for (const memo of spec.memoByCountry?.values() ?? []) memo.clear();
   spec.memoEntries = 0;
 }
 
@@ -185,16 +184,20 @@ export class RowNormalizer {
     this.defaultPhoneCountry = phoneCountry(rules.defaultCountry) ?? 'US';
     this.specs = (Object.keys(PERSONAL_RULES) as PersonalField[])
       .filter((field) => wanted.has(PERSONAL_KEY[field]))
-      .map((field) => ({
-        field,
-        index: FIELD_INDEX[field],
-        key: PERSONAL_KEY[field],
-        rule: PERSONAL_RULES[field],
-        memo: MEMO_FIELDS.has(field) ? new Map() : undefined,
-        byCountry: field === 'postal',
-        memoByCountry: new Map(),
-        memoEntries: 0,
-      }));
+      .map((field) => {
+        const memoised = MEMO_FIELDS.has(field);
+        // The postal rule reads the row's country: its values are memoised per country.
+        const byCountry = field === 'postal';
+        return {
+          field,
+          index: FIELD_INDEX[field],
+          key: PERSONAL_KEY[field],
+          rule: PERSONAL_RULES[field],
+          memo: memoised && !byCountry ? new Map() : undefined,
+          memoByCountry: memoised && byCountry ? new Map() : undefined,
+          memoEntries: 0,
+        };
+      });
   }
 
   private countInvalid(field: Field): void {
@@ -219,7 +222,8 @@ export class RowNormalizer {
       if (isBlank(cell)) continue;
       const raw = text(cell);
       let hash: string | null | undefined;
-      if (spec.memo === undefined) {
+      const memo = spec.memoByCountry === undefined ? spec.memo : this.countryMemo(spec.memoByCountry, spec, row.postal);
+      if (memo === undefined) {
         const normalized = spec.rule(raw, row, this.rules);
         hash = normalized === undefined ? null : hashNormalized(normalized);
       } else {
@@ -227,7 +231,6 @@ export class RowNormalizer {
         // value seen recently are looked up instead of computed (on the 1M-row bench export this halves
         // the SHA-256 calls). Bounded: a full table is cleared. A rule that reads the row's country
         // (postal) has a table per country.
-        const memo = spec.byCountry ? this.countryMemo(spec, row.postal) : spec.memo;
         hash = memo.get(raw);
         if (hash === undefined) {
           const normalized = spec.rule(raw, row, this.rules);
@@ -243,15 +246,15 @@ export class RowNormalizer {
   }
 
   /** The memo table of a country-dependent field for one country; the tables of all countries share the bound. */
-  private countryMemo(spec: PersonalSpec, country: string): Map<string, string | null> {
-    let memo = spec.memoByCountry.get(country);
+  private countryMemo(tables: Map<string, Map<string, string | null>>, spec: PersonalSpec, country: string): Map<string, string | null> {
+    let memo = tables.get(country);
     if (memo === undefined) {
-      if (spec.memoByCountry.size >= MEMO_COUNTRIES) {
-        spec.memoByCountry.clear();
+      if (tables.size >= MEMO_COUNTRIES) {
+        tables.clear();
         spec.memoEntries = 0;
       }
       memo = new Map();
-      spec.memoByCountry.set(country, memo);
+      tables.set(country, memo);
     }
     return memo;
   }
