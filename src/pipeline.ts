@@ -12,7 +12,7 @@ import { SETTLED_MARK } from './events/chunk-group.js';
 import { REASONS } from './events/reasons.js';
 import { inWindow, timeWindow } from './events/window.js';
 import { resolveSources, type Source } from './input/open.js';
-import { readRows, scanRuns, type ReadOptions } from './input/records.js';
+import { chunkBytesFor, readRows, scanRuns, type ReadOptions } from './input/records.js';
 import { ymdOf } from './normalize/birthdate.js';
 import type { PipelineOptions } from './options.js';
 import type { ConversionEvent } from './pinterest/contract.js';
@@ -211,6 +211,8 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       if (!scanned.abandoned) {
         runs = scanned;
         readOptions.group = { repeatWords: runs.multi.words, rowCounts: runs.counts.counters, eventRules };
+        // Repeats count runs of ids seen before: the rest start an order each.
+        readOptions.chunkBytes ??= chunkBytesFor(report.input.size ?? 0, runs.runs - runs.repeats);
       }
     }
   }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ChunkGrouper, SETTLED_MARK, type ChunkItem } from '../../src/events/chunk-group.js';
 import { COUNT_UNKNOWN } from '../../src/events/runs.js';
 import { decodeSettled } from '../../src/events/settle.js';
+import { chunkBytesFor } from '../../src/input/records.js';
 import { resolveSendOptions } from '../../src/options.js';
 import { buildEvents } from '../../src/pipeline.js';
 import { Report } from '../../src/report.js';
@@ -120,6 +121,47 @@ describe('--prescan (full grouping that streams orders whose rows are together)'
     expect(report.prescan?.used).toBe(true);
     // Only the orders that cross a chunk boundary (about one per 8 KB chunk) wait for the end.
     expect(whileReading).toBeGreaterThan(2800);
+  });
+
+  it('sizes the second pass\'s chunks by the orders the prescan counted, so that fewer orders cross them', async () => {
+    expect(chunkBytesFor(158_000_000, 1_000_000)).toBe(128 * 1024);
+    expect(chunkBytesFor(30_000_000, 100_000)).toBe(256 * 1024);
+    expect(chunkBytesFor(392_000_000, 333_000)).toBe(512 * 1024);
+    expect(chunkBytesFor(1_000_000, 0)).toBe(512 * 1024);
+    const dir = tempDir('pinconv-prescan-');
+    const path = join(dir, 'wide-items.csv');
+    // 1200 orders of 3 rows of about 500 bytes, interleaved as in an item export (see below).
+    const placed: Array<{ at: number; id: number; r: number }> = [];
+    for (let id = 0; id < 1200; id++) for (let r = 0; r < 3; r++) placed.push({ at: 3 * id + 7 * r, id, r });
+    placed.sort((a, b) => a.at - b.at);
+    let text = HEADER;
+    for (const { id, r } of placed) text += `W-${id},w${id}@example.com,2026-11-27T01:00:00Z,USD,${r + 1},1,${'x'.repeat(450)}\n`;
+    writeFileSync(path, text);
+    // An order whose rows are all in one chunk is settled there, as bytes; the main thread puts the
+    // others together, and their JSON is text.
+    const mainThread = async (chunkBytes: number | undefined) => {
+      const options = resolveSendOptions({ dryRun: true, now: NOW, quiet: true, threads: 1, inputs: [path], prescan: 'on' });
+      if (chunkBytes !== undefined) options.chunkBytes = chunkBytes;
+      const events: string[] = [];
+      let held = 0;
+      for await (const batch of buildEvents(options, new Report())) {
+        held += batch.filter((e) => typeof e.payload === 'string').length;
+        events.push(...batch.map((e) => e.json));
+      }
+      return { events, held };
+    };
+    // 1200 orders in 1.6 MB: chunks of 512 KiB.
+    expect(chunkBytesFor(text.length, 1200)).toBe(512 * 1024);
+    const sized = await mainThread(undefined);
+    const big = await mainThread(512 * 1024);
+    const small = await mainThread(128 * 1024);
+    const off = await runFile(path, { prescan: 'off' });
+    expect(sorted(sized.events)).toEqual(sorted(off.events));
+    expect(sorted(small.events)).toEqual(sorted(off.events));
+    expect(sized.events).toEqual(big.events);
+    expect(sized.held).toBe(big.held);
+    // A quarter of the boundaries of 128 KiB chunks.
+    expect(big.held).toBeLessThan(small.held / 2);
   });
 
   it('counts the rows of orders that cross chunks, past its bound too, with refused rows among them', async () => {
