@@ -6,8 +6,8 @@ import { AdjacentGrouper, MemoryGrouper, PrescanGrouper, type Grouper } from './
 import type { RunIndex } from './events/runs.js';
 import type { EventRules, OrderState } from './events/order.js';
 import { csvUserKeys } from './upload/rows.js';
-import { decodeSettled, settle, type Settled } from './events/settle.js';
-import type { BlockLease } from './events/bytes.js';
+import { chunkLinePositions, decodeSettled, LineHead, settle, type Settled } from './events/settle.js';
+import { bytesAt, type BlockLease } from './events/bytes.js';
 import { SETTLED_MARK } from './events/chunk-group.js';
 import { REASONS } from './events/reasons.js';
 import { inWindow, timeWindow } from './events/window.js';
@@ -23,17 +23,23 @@ import { SpillGrouper } from './events/spill.js';
 
 /** An event ready to leave pinconv, with the input rows it came from. */
 export class EventItem {
-  /** The UTF-8 size of the payload. */
+  /** The UTF-8 size of the payload (0 for an event built for the upload CSV). */
   readonly bytes: number;
   private readonly payloadValue: string | Uint8Array;
   private readonly csvRowValue: string | Uint8Array | undefined;
-  private readonly source: Position[] | Settled;
+  /** The input rows, or what they are read from: a settled order, or a chunk result's line (inChunk). */
+  private readonly source: Position[] | Settled | string;
   private parsed: ConversionEvent | undefined;
   /** The hold on the chunk blocks the bytes point into, until release(). */
   private lease: BlockLease | undefined;
   private released = false;
+  /** An event from inChunk: its text's blocks, location and UTF-8 size, and the file of its line numbers. */
+  private blocks: readonly Uint8Array[] | undefined = undefined;
+  private location = 0;
+  private size = 0;
+  private file = '';
 
-  constructor(payload: string | Uint8Array, positions: Position[] | Settled, event?: ConversionEvent, csvRow?: string | Uint8Array, bytes = Buffer.byteLength(payload)) {
+  constructor(payload: string | Uint8Array, positions: Position[] | Settled | string, event?: ConversionEvent, csvRow?: string | Uint8Array, bytes = Buffer.byteLength(payload)) {
     this.payloadValue = payload;
     this.bytes = bytes;
     this.csvRowValue = csvRow;
@@ -47,12 +53,28 @@ export class EventItem {
   }
 
   /**
+   * An event that a worker thread settled, from its chunk result's line (settleInto): its JSON, or
+   * with `csv` its upload row, is `size` bytes at `location` in the chunk's blocks. Nothing is made
+   * from the line until asked for: a view of the bytes when they are written, the positions when
+   * a reject or a refused event needs them. (Decoding every line into a Settled, its outcome and a
+   * view cost the main thread about half its garbage.)
+   */
+  static inChunk(line: string, file: string, blocks: readonly Uint8Array[], location: number, size: number, csv: boolean): EventItem {
+    const item = new EventItem('', line, undefined, undefined, csv ? 0 : size);
+    item.blocks = blocks;
+    item.location = location;
+    item.size = size;
+    item.file = file;
+    return item;
+  }
+
+  /**
    * The event serialised once, as it goes into request bodies: text, or UTF-8 bytes when a worker
    * thread settled it (a view into its chunk's blocks); empty for events built for the upload CSV.
    */
   get payload(): string | Uint8Array {
     this.readable();
-    return this.payloadValue;
+    return this.blocks !== undefined && this.bytes > 0 ? this.view(this.blocks) : this.payloadValue;
   }
 
   /**
@@ -61,7 +83,13 @@ export class EventItem {
    */
   get csvRow(): string | Uint8Array | undefined {
     this.readable();
-    return this.csvRowValue;
+    return this.blocks !== undefined && this.bytes === 0 ? this.view(this.blocks) : this.csvRowValue;
+  }
+
+  private view(blocks: readonly Uint8Array[]): Uint8Array {
+    const bytes = bytesAt(blocks, this.location, this.size);
+    if (bytes === undefined) throw new Error('an event points into chunk bytes that did not come along');
+    return bytes;
   }
 
   /** The bytes point into a chunk's blocks: they stay there until release(). */
@@ -93,7 +121,9 @@ export class EventItem {
 
   /** The input rows of the event (parsed on demand for events read back from a spill). */
   get positions(): Position[] {
-    return Array.isArray(this.source) ? this.source : this.source.positions;
+    const { source } = this;
+    if (typeof source === 'string') return chunkLinePositions(source, this.file);
+    return Array.isArray(source) ? source : source.positions;
   }
 
   /** event_id without parsing: pinconv writes it as a 64-hex string right after "event_id". */
@@ -225,6 +255,24 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   const window = timeWindow(options.now, options.windowDays);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
 
+  /** Whether an event is in the window and within --limit; if not, it is counted as excluded. */
+  const admitted = (eventTime: number, rows: number): boolean => {
+    if (inWindow(eventTime, window) && report.events.built < limit) return true;
+    report.rows.excluded += rows;
+    report.events.excluded++;
+    if (!inWindow(eventTime, window)) report.events.excludedByWindow++;
+    else report.events.excludedByLimit++;
+    return false;
+  };
+  const counted = (rows: number): void => {
+    report.events.built++;
+    report.rows.inEvents += rows;
+  };
+  /** Over a request body's limit; an upload row is bounded by --max-bytes when it is written. */
+  const tooLarge = (bytes: number): boolean => !eventRules.csvColumns && Batcher.soloBytes(bytes) > MAX_BATCH_BYTES;
+  const csv = eventRules.csvColumns !== undefined;
+  const head = new LineHead();
+
   /**
    * Counts a settled order: a reject, excluded by the window or --limit, or an event to pass on.
    * Synchronous but for rejects, whose writing is awaited: no promise per event.
@@ -237,24 +285,11 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
         ...orderIdField(settled.orderId),
       });
     }
-    if (!inWindow(outcome.eventTime, window)) {
-      report.rows.excluded += rows;
-      report.events.excluded++;
-      report.events.excludedByWindow++;
-      return undefined;
-    }
-    if (report.events.built >= limit) {
-      report.rows.excluded += rows;
-      report.events.excluded++;
-      report.events.excludedByLimit++;
-      return undefined;
-    }
-    // A request body's limit; an upload row is bounded by --max-bytes when it is written.
-    if (!eventRules.csvColumns && Batcher.soloBytes(outcome.bytes) > MAX_BATCH_BYTES) {
+    if (!admitted(outcome.eventTime, rows)) return undefined;
+    if (tooLarge(outcome.bytes)) {
       return report.reject('EVENT_TOO_LARGE', settled.positions, { message: REASONS.EVENT_TOO_LARGE, ...orderIdField(settled.orderId) });
     }
-    report.events.built++;
-    report.rows.inEvents += rows;
+    counted(rows);
     const item = eventRules.csvColumns ? EventItem.csv(outcome.text, settled, outcome.event) : new EventItem(outcome.text, settled, outcome.event, undefined, outcome.bytes);
     if (lease !== undefined && typeof outcome.text !== 'string') item.hold(lease);
     out.push(item);
@@ -284,13 +319,23 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
         }
         if (item.charCodeAt(0) === SETTLED_CODE) {
           // An order a worker put together and settled: first the main thread's open order ends.
-          const settled = decodeSettled(item.slice(1), bytes, file);
-          report.rows.read += settled.rows - 1;
-          if (settled.hasOrderId && grouper instanceof PrescanGrouper) {
+          const { rows, hasOrderId, code, eventTime, size } = head.read(item, 1);
+          report.rows.read += rows - 1;
+          if (hasOrderId && grouper instanceof PrescanGrouper) {
             const ended = grouper.endRun();
             if (ended) await finishAll([ended], out);
           }
-          const rejected = take(settled, out, lease);
+          if (code === 0x33 && bytes !== undefined && file !== undefined && !tooLarge(size)) {
+            // Most lines: an event, or one excluded (as take would count it, without decoding the line).
+            if (admitted(eventTime, rows)) {
+              counted(rows);
+              const event = EventItem.inChunk(item, file, bytes, head.location(item), size, csv);
+              if (lease !== undefined) event.hold(lease);
+              out.push(event);
+            }
+            continue;
+          }
+          const rejected = take(decodeSettled(item.slice(1), bytes, file), out, lease);
           if (rejected) await rejected;
           continue;
         }

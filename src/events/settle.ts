@@ -51,7 +51,7 @@ export class Settled {
   get positions(): Position[] {
     if (this.positionsValue === undefined) {
       const text = this.positionsText;
-      this.positionsValue = text.charCodeAt(0) === 0x5b ? (JSON.parse(text) as Position[]) : text.split(',').map((line) => ({ file: this.file, line: Number(line) }));
+      this.positionsValue = text.charCodeAt(0) === 0x5b ? (JSON.parse(text) as Position[]) : lineNumbersIn(text, this.file);
     }
     return this.positionsValue;
   }
@@ -135,32 +135,87 @@ function integerIn(line: string, from: number, to: number): number {
   return negative ? -value : value;
 }
 
+/**
+ * The fields of a run line that decide what becomes of its order, read in place: the main thread
+ * reads most chunk lines this way, and makes no object for them but the event's (EventItem.inChunk).
+ * One is reused line after line.
+ */
+export class LineHead {
+  firstSeq = 0;
+  rows = 0;
+  hasOrderId = false;
+  /** The outcome's code: '0' refused, '1' and '2' text in the line, '3' text in the chunk's blocks. */
+  code = 0;
+  eventTime = 0;
+  /** The text's UTF-8 size. */
+  size = 0;
+  /** Where the tabs before the positions, the order id, the outcome and the text (t7) are. */
+  t2 = 0;
+  t3 = 0;
+  t4 = 0;
+  t5 = 0;
+  t7 = 0;
+
+  /** Reads `line` from `from` (past a mark, for a chunk result's item). */
+  read(line: string, from = 0): this {
+    const t1 = line.indexOf('\t', from);
+    const t2 = line.indexOf('\t', t1 + 1);
+    const t3 = line.indexOf('\t', t2 + 1);
+    const t4 = line.indexOf('\t', t3 + 1);
+    const t5 = line.indexOf('\t', t4 + 1);
+    this.firstSeq = integerIn(line, from, t1);
+    this.rows = integerIn(line, t1 + 1, t2);
+    this.hasOrderId = t4 > t3 + 1;
+    this.code = line.charCodeAt(t4 + 1);
+    this.t2 = t2;
+    this.t3 = t3;
+    this.t4 = t4;
+    this.t5 = t5;
+    if (this.code === 0x30) return this;
+    const t6 = line.indexOf('\t', t5 + 1);
+    this.t7 = line.indexOf('\t', t6 + 1);
+    this.eventTime = integerIn(line, t5 + 1, t6);
+    this.size = integerIn(line, t6 + 1, this.t7);
+    return this;
+  }
+
+  /** A code '3' line's location of its text in the chunk's blocks. */
+  location(line: string): number {
+    return integerIn(line, this.t7 + 1, line.length);
+  }
+}
+
+const head = new LineHead();
+
 /** Reads a run line; a chunk result's line points into its `blocks`, and its positions name `file`. */
 export function decodeSettled(line: string, blocks?: readonly Uint8Array[], file?: string): Settled {
-  const t1 = line.indexOf('\t');
-  const t2 = line.indexOf('\t', t1 + 1);
-  const t3 = line.indexOf('\t', t2 + 1);
-  const t4 = line.indexOf('\t', t3 + 1);
-  const t5 = line.indexOf('\t', t4 + 1);
-  const code = line.charCodeAt(t4 + 1);
+  const { code, t2, t3, t4, t5, t7, size } = head.read(line);
   let outcome: Outcome;
   if (code === 0x30) {
     outcome = { ok: false, reason: line.slice(t5 + 1) as 'NO_IDENTIFIER' | 'NO_VALUE' };
   } else {
-    const t6 = line.indexOf('\t', t5 + 1);
-    const t7 = line.indexOf('\t', t6 + 1);
-    const size = integerIn(line, t6 + 1, t7);
     let text: string | Uint8Array;
     if (code === 0x33) {
-      const bytes = blocks && bytesAt(blocks, integerIn(line, t7 + 1, line.length), size);
+      const bytes = blocks && bytesAt(blocks, head.location(line), size);
       if (bytes === undefined) throw new Error('a settled order points into chunk bytes that did not come along');
       text = bytes;
     } else {
       text = code === 0x31 ? line.slice(t7 + 1) : (JSON.parse(line.slice(t7 + 1)) as string);
     }
-    outcome = { ok: true, eventTime: integerIn(line, t5 + 1, t6), bytes: size, text };
+    outcome = { ok: true, eventTime: head.eventTime, bytes: size, text };
   }
   const positions = line.slice(t2 + 1, t3);
   if (positions.charCodeAt(0) !== 0x5b && file === undefined) throw new Error('a settled order gives line numbers but its file did not come along');
-  return new Settled(integerIn(line, 0, t1), integerIn(line, t1 + 1, t2), outcome, positions, { text: line.slice(t3 + 1, t4) }, file);
+  return new Settled(head.firstSeq, head.rows, outcome, positions, { text: line.slice(t3 + 1, t4) }, file);
+}
+
+/** The positions of a chunk result's line (its line numbers, from any mark on), in `file`. */
+export function chunkLinePositions(line: string, file: string): Position[] {
+  const t1 = line.indexOf('\t');
+  const t2 = line.indexOf('\t', t1 + 1);
+  return lineNumbersIn(line.slice(t2 + 1, line.indexOf('\t', t2 + 1)), file);
+}
+
+function lineNumbersIn(text: string, file: string): Position[] {
+  return text.split(',').map((line) => ({ file, line: Number(line) }));
 }

@@ -25,11 +25,11 @@ async function runFile(path: string, raw: Record<string, unknown>, chunkBytes?: 
   return { events, report };
 }
 
-type Kind = 'ok' | 'anon' | 'badTime' | 'eur' | 'noEmail';
+type Kind = 'ok' | 'anon' | 'badTime' | 'old' | 'eur' | 'noEmail';
 const rowArb = fc.record({
   id: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 6, max: 1_000_000 })), // a few ids come back
   repeat: fc.integer({ min: 1, max: 6 }),
-  kind: fc.constantFrom<Kind>('ok', 'ok', 'ok', 'anon', 'badTime', 'eur', 'noEmail'),
+  kind: fc.constantFrom<Kind>('ok', 'ok', 'ok', 'anon', 'badTime', 'old', 'eur', 'noEmail'),
   price: fc.integer({ min: 1, max: 999 }),
 });
 
@@ -45,7 +45,8 @@ function csvOf(rows: Array<{ id: number; repeat: number; kind: Kind; price: numb
       n++;
       const orderId = kind === 'anon' ? '' : ` O-${id} `;
       const email = kind === 'noEmail' ? '' : `u${id}@example.com`;
-      const time = kind === 'badTime' ? 'soon' : `2026-11-27T${String(id % 24).padStart(2, '0')}:00:00Z`;
+      // 'old': outside the 7-day window.
+      const time = kind === 'badTime' ? 'soon' : `2026-${kind === 'old' ? '10' : '11'}-27T${String(id % 24).padStart(2, '0')}:00:00Z`;
       const currency = kind === 'eur' && r > 0 ? 'EUR' : 'USD';
       text += `${orderId},${email},${time},${currency},${price}.${r},${r + 1},"item ${n} ${'x'.repeat(padding)}"\n`;
     }
@@ -73,6 +74,26 @@ describe('--prescan (full grouping that streams orders whose rows are together)'
         expect(off.report.prescan).toBeUndefined();
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it('counts events excluded by the window and by --limit as holding every order does', async () => {
+    const dir = tempDir('pinconv-prescan-');
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 80 }), fc.integer({ min: 1, max: 1500 }), fc.integer({ min: 1, max: 8000 }), async (rows, limit, chunkBytes) => {
+        const path = join(dir, `in-${round++}.csv`);
+        writeFileSync(path, csvOf(rows, 20));
+        const off = await runFile(path, { prescan: 'off', limit });
+        const on = await runFile(path, { prescan: 'on', limit }, chunkBytes);
+        // Which events make the limit depends on the order they leave in: only their number is the same.
+        // (The file starts with about 900 orders: a limit may fall before, among or after the rows drawn.)
+        expect(on.events).toHaveLength(off.events.length);
+        expect(on.report.rows).toEqual(off.report.rows);
+        expect(on.report.events).toEqual(off.report.events);
+        expect(on.report.rejects).toEqual(off.report.rejects);
+      }),
+      { numRuns: 30 },
     );
   });
 

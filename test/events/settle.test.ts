@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteSink, bytesAt } from '../../src/events/bytes.js';
 import { buildEvent, eventBasis, openOrder, writeOrderEvent, type OrderState } from '../../src/events/order.js';
-import { decodeSettled, encodeSettled, settle, settleInto, Settled, type Outcome } from '../../src/events/settle.js';
+import { SETTLED_MARK } from '../../src/events/chunk-group.js';
+import { chunkLinePositions, decodeSettled, encodeSettled, LineHead, settle, settleInto, Settled, type Outcome } from '../../src/events/settle.js';
+import { EventItem } from '../../src/pipeline.js';
 import type { ConversionEvent } from '../../src/pinterest/contract.js';
 import { USER_KEYS } from '../../src/rows/normalize-row.js';
 import { csvCell, csvLine, csvRow, writeCsvRow } from '../../src/upload/rows.js';
@@ -43,6 +45,41 @@ describe('encodeSettled / decodeSettled', () => {
               expect(got.reason).toBe(settledOutcome.reason);
             }
           }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a chunk result line read in place (LineHead, EventItem.inChunk) gives what decodeSettled gives', () => {
+    const head = new LineHead();
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 52 }),
+        fc.array(position('in put.csv'), { minLength: 1, maxLength: 4 }),
+        fc.option(fc.string({ unit: 'binary' }), { nil: undefined }),
+        outcome,
+        fc.boolean(),
+        (seq, positions, orderId, settledOutcome, csv) => {
+          const sink = new ByteSink();
+          sink.append('padding before', 14);
+          const line = SETTLED_MARK + encodeSettled(new Settled(seq, positions.length, settledOutcome, positions, orderId), sink);
+          const bytes = sink.take() ?? [];
+          const back = decodeSettled(line.slice(1), bytes, 'in put.csv');
+          head.read(line, 1);
+          expect([head.firstSeq, head.rows, head.hasOrderId]).toEqual([seq, positions.length, orderId !== undefined]);
+          expect(chunkLinePositions(line, 'in put.csv')).toEqual(positions);
+          expect(head.code === 0x30).toBe(!settledOutcome.ok);
+          if (!back.outcome.ok) return;
+          expect([head.eventTime, head.size]).toEqual([back.outcome.eventTime, back.outcome.bytes]);
+          const item = EventItem.inChunk(line, 'in put.csv', bytes, head.location(line), head.size, csv);
+          const text = csv ? item.csvRow : item.payload;
+          expect(text).toEqual(back.outcome.text);
+          expect(item.bytes).toBe(csv ? 0 : back.outcome.bytes);
+          expect(csv ? item.payload : item.csvRow).toBe(csv ? '' : undefined);
+          expect(item.positions).toEqual(positions);
+          item.release();
+          expect(() => item.payload).toThrow(/released/);
         },
       ),
       { numRuns: 500 },
