@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChunkRunCollector, COUNT_UNKNOWN, hashId, RowCounts, RunIndex } from '../../src/events/runs.js';
+import { ChunkRunCollector, COUNT_UNKNOWN, filterBits, hashId, RowCounts, RunIndex } from '../../src/events/runs.js';
 
 /** The prescan's view of chunks of order ids (undefined: a row without one). */
 function chunkRuns(chunks: Array<Array<string | undefined>>) {
@@ -118,10 +118,18 @@ describe('RunIndex multi-run filter', () => {
     }
     const sized = new RunIndex(100_000_000);
     scan(sized);
-    // 1,000 repeats need 16,000 bits: the least filter, 2^16 bits, against 2^25 for a 100 MB input.
+    // 1,000 repeats need 16,000 bits: the least filter, 2^16 bits, against 2^22 for a 100 MB input
+    // (a quarter of its filter of ids seen).
     expect(sized.multi.words.length * 32).toBe(2 ** 16);
     const full = new RunIndex(100_000_000, 64);
     scan(full);
-    expect(full.multi.words.length * 32).toBe(2 ** 25);
+    expect(full.multi.words.length * 32).toBe(2 ** 22);
+  });
+
+  it('the filter of ids seen takes a bit per 8 input bytes (a power of two), 1 to 16 MiB', () => {
+    expect(filterBits(158_600_000)).toBe(25);
+    expect(filterBits(100_000_000)).toBe(24);
+    expect(filterBits(1_000)).toBe(23);
+    expect(filterBits(1_600_000_000)).toBe(27);
   });
 });
