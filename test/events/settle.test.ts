@@ -17,14 +17,19 @@ const outcome: fc.Arbitrary<Outcome> = fc.oneof(
     .map(([eventTime, text]): Outcome => ({ ok: true, eventTime, text, bytes: Buffer.byteLength(text) })),
 );
 
+/** A settled order's first seq, positions (in one file), order id and outcome. */
+const settledOrder = [
+  fc.integer({ min: 0, max: 2 ** 52 }),
+  fc.array(position('in put.csv'), { minLength: 1, maxLength: 4 }),
+  fc.option(fc.string({ unit: 'binary' }), { nil: undefined }),
+  outcome,
+] as const;
+
 describe('encodeSettled / decodeSettled', () => {
   it('a run line and a chunk result line read back as what was settled', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 2 ** 52 }),
-        fc.array(position('in put.csv'), { minLength: 1, maxLength: 4 }),
-        fc.option(fc.string({ unit: 'binary' }), { nil: undefined }),
-        outcome,
+        ...settledOrder,
         (seq, positions, orderId, settledOutcome) => {
           const settled = new Settled(seq, positions.length, settledOutcome, positions, orderId);
           const sink = new ByteSink();
@@ -55,10 +60,7 @@ describe('encodeSettled / decodeSettled', () => {
     const head = new LineHead();
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 2 ** 52 }),
-        fc.array(position('in put.csv'), { minLength: 1, maxLength: 4 }),
-        fc.option(fc.string({ unit: 'binary' }), { nil: undefined }),
-        outcome,
+        ...settledOrder,
         fc.boolean(),
         (seq, positions, orderId, settledOutcome, csv) => {
           const sink = new ByteSink();
