@@ -72,8 +72,15 @@ export class CsvScan implements CsvRecords {
   private breaks = new Int32Array(1024);
   records = 0;
 
-  /** Scans text; false when it holds anything unusual (see above), for csv-parse to read. */
-  scan(text: string, delimiter: string, maxRecordChars: number): boolean {
+  /** With `one`, where the record scanned ends (past its line end). */
+  next = 0;
+
+  /**
+   * Scans text; false when it holds anything unusual (see above), for csv-parse to read. With `one`,
+   * only the record at text[from] (which must start a line): it is record 0, and `next` tells where
+   * it ends.
+   */
+  scan(text: string, delimiter: string, maxRecordChars: number, from = 0, one = false): boolean {
     this.text = text;
     this.fieldCount = 0;
     this.records = 0;
@@ -81,7 +88,7 @@ export class CsvScan implements CsvRecords {
     const d = delimiter.charCodeAt(0);
     const firstNewline = text.indexOf('\n');
     const crlf = firstNewline > 0 && text.charCodeAt(firstNewline - 1) === 13;
-    let i = 0;
+    let i = from;
     while (i < n) {
       const recordStart = i;
       this.startRecord();
@@ -153,7 +160,9 @@ export class CsvScan implements CsvRecords {
         }
       }
       if (i - recordStart > maxRecordChars) return false;
+      if (one) break;
     }
+    this.next = i;
     this.startRecord();
     this.records--;
     return true;
@@ -174,6 +183,18 @@ export class CsvScan implements CsvRecords {
     const at = 3 * ((this.starts[r] as number) + k);
     const f = this.fields;
     const value = this.text.slice(f[at] as number, f[at + 1] as number);
+    return f[at + 2] === ESCAPED ? value.replace(/""/g, '"') : value;
+  }
+
+  /**
+   * Field k of record r, decoded as UTF-8 from `bytes`, when the text scanned was those bytes read
+   * as latin1 (a character per byte: the offsets are byte offsets, and UTF-8 never puts a quote, a
+   * delimiter or a line end inside a multi-byte character).
+   */
+  fieldUtf8(r: number, k: number, bytes: Buffer): string {
+    const at = 3 * ((this.starts[r] as number) + k);
+    const f = this.fields;
+    const value = bytes.toString('utf8', f[at] as number, f[at + 1] as number);
     return f[at + 2] === ESCAPED ? value.replace(/""/g, '"') : value;
   }
 
