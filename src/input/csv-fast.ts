@@ -88,10 +88,31 @@ export class CsvScan implements CsvRecords {
     const d = delimiter.charCodeAt(0);
     const firstNewline = text.indexOf('\n');
     const crlf = firstNewline > 0 && text.charCodeAt(firstNewline - 1) === 13;
+    // Records without a quote, in a text without a CR, are cut by indexOf (a builtin that outruns a
+    // loop over every character about threefold on the bench's exports); `quote` is the next quote.
+    const plainLines = text.indexOf('\r') < 0;
+    let quote = plainLines ? text.indexOf('"', from) : 0;
     let i = from;
     while (i < n) {
       const recordStart = i;
       this.startRecord();
+      if (plainLines) {
+        if (quote >= 0 && quote < i) quote = text.indexOf('"', i);
+        let end = text.indexOf('\n', i);
+        if (end < 0) end = n;
+        if (quote < 0 || quote > end) {
+          const next = end < n ? end + 1 : n;
+          if (next - recordStart > maxRecordChars) return false;
+          for (let at = text.indexOf(delimiter, i); at >= 0 && at < end; at = text.indexOf(delimiter, i)) {
+            this.addField(i, at, PLAIN);
+            i = at + 1;
+          }
+          this.addField(i, end, PLAIN);
+          i = next;
+          if (one) break;
+          continue;
+        }
+      }
       let ended = false;
       while (!ended) {
         if (text.charCodeAt(i) === 34) {

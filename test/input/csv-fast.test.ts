@@ -63,6 +63,22 @@ describe('parseCsvFast', () => {
     );
   });
 
+  it('gives up on a record over the bound, its line end included, however the record is read', () => {
+    // Lines with and without quotes: the quote-free ones are cut by indexOf, the others char by char.
+    const line = fc.array(fc.constantFrom('a', 'é', ',', '"x"'), { maxLength: 6 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 5 }), fc.boolean(), fc.integer({ min: 1, max: 12 }), (lines, trailing, max) => {
+        const text = lines.join('\n') + (trailing ? '\n' : '');
+        const fast = parseCsvFast(text, ',', max);
+        const reference = parseCsvFast(text, ',', 1 << 20);
+        const sizes = lines.map((l, i) => l.length + (i < lines.length - 1 || trailing ? 1 : 0));
+        if (reference === undefined) expect(fast).toBeUndefined();
+        else expect(fast).toEqual(sizes.some((size) => size > max) ? undefined : reference);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('takes the fast path on ordinary exports and gives up on oddities', () => {
     expect(parseCsvFast('a,b\r\n"x,""y""",2\r\n', ',', 1000)).toEqual([['a', 'b'], ['x,"y"', '2']]);
     expect(parseCsvFast('a,b\n1,\n', ',', 1000)).toEqual([['a', 'b'], ['1', '']]);
