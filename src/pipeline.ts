@@ -268,9 +268,9 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     report.events.built++;
     report.rows.inEvents += rows;
   };
-  /** Over a request body's limit; an upload row is bounded by --max-bytes when it is written. */
-  const tooLarge = (bytes: number): boolean => !eventRules.csvColumns && Batcher.soloBytes(bytes) > MAX_BATCH_BYTES;
   const csv = eventRules.csvColumns !== undefined;
+  /** Over a request body's limit; an upload row is bounded by --max-bytes when it is written. */
+  const tooLarge = (bytes: number): boolean => !csv && Batcher.soloBytes(bytes) > MAX_BATCH_BYTES;
   const head = new LineHead();
 
   /**
