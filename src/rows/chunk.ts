@@ -179,7 +179,8 @@ export class ChunkProcessor {
    * It notes the ids the full scan would note, in order, except that a record with more fields
    * than the header counts here (the second pass refuses it, BAD_ROW): an extra row only delays
    * its order, never cuts one in two (events/runs.ts). A blank record's id is blank, so not noted.
-   * On the bench's order export, 0.26 ms per 256 KiB chunk against 1.4 ms (microbenchmark).
+   * On the bench's order export, about 0.5 ms per 256 KiB chunk, against 1.4 ms to decode and fully
+   * scan it (microbenchmarks).
    */
   private csvIds(bytes: Buffer, runs: ChunkRunCollector): boolean {
     const column = this.orderIdColumn;
@@ -201,7 +202,8 @@ export class ChunkProcessor {
         if (quote < i) quote = text.indexOf('"', i);
         continue;
       }
-      if (end - i > maxRecordChars) return false;
+      // The full scan's bound, line end included (CsvScan.scan).
+      if ((end < n ? end + 1 : n) - i > maxRecordChars) return false;
       let from = i;
       for (let k = 0; k < column && from <= end; k++) {
         const at = text.indexOf(delimiter, from);
