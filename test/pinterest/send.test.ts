@@ -135,7 +135,9 @@ describe('pinconv send against the sandbox', () => {
     const file = join(dir, 'orders.csv');
     writeFileSync(file, exportOf(20_000));
     const record = join(dir, 'arrived.ndjson');
-    const s = await sandbox({ latencyMs: 40, record });
+    // 100 ms per answer, two batches of 500 at a time: the 14,000 events left after the first 6,000
+    // take about 1.4 s, so a test process slowed by other test files still kills the child in time.
+    const s = await sandbox({ latencyMs: 100, record });
     const args = [CLI, ...sendArgs(file, s.url, dir, ['--batch-size', '500', '--concurrency', '2', '--checkpoint', join(dir, 'ckpt')])];
     const child = spawn(process.execPath, args, { env: { ...process.env, PINTEREST_ACCESS_TOKEN: TOKEN }, stdio: 'ignore' });
     const deadline = Date.now() + 30_000;
@@ -187,7 +189,7 @@ describe('pinconv send against the sandbox', () => {
     const file = join(dir, 'orders.csv');
     writeFileSync(file, exportOf(10_000));
     const record = join(dir, 'arrived.ndjson');
-    const s = await sandbox({ latencyMs: 60, record });
+    const s = await sandbox({ latencyMs: 100, record });
     const args = sendArgs(file, s.url, dir, ['--batch-size', '250', '--concurrency', '2', '--checkpoint', join(dir, 'ckpt')]);
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, PINTEREST_ACCESS_TOKEN: TOKEN }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
