@@ -6,7 +6,7 @@ import { AdjacentGrouper, MemoryGrouper, PrescanGrouper, type Grouper } from './
 import type { RunIndex } from './events/runs.js';
 import type { EventRules, OrderState } from './events/order.js';
 import { csvUserKeys } from './upload/rows.js';
-import { chunkLinePositions, decodeSettled, LineHead, settle, type Settled } from './events/settle.js';
+import { decodeSettled, HEAD_EVENT_TIME, HEAD_FIELDS, HEAD_HAS_ORDER_ID, HEAD_LOCATION, HEAD_ROWS, HEAD_SIZE, headPositions, settle, Settled, type ChunkHeads } from './events/settle.js';
 import { bytesAt, type BlockLease } from './events/bytes.js';
 import { SETTLED_MARK } from './events/chunk-group.js';
 import { REASONS } from './events/reasons.js';
@@ -27,8 +27,8 @@ export class EventItem {
   readonly bytes: number;
   private readonly payloadValue: string | Uint8Array;
   private readonly csvRowValue: string | Uint8Array | undefined;
-  /** The input rows, or what they are read from: a settled order, or a chunk result's line (inChunk). */
-  private readonly source: Position[] | Settled | string;
+  /** The input rows, or what they are read from: a settled order, or a chunk result's HeadTable (inChunk). */
+  private readonly source: Position[] | Settled | ChunkHeads;
   private parsed: ConversionEvent | undefined;
   /** The hold on the chunk blocks the bytes point into, until release(). */
   private lease: BlockLease | undefined;
@@ -38,8 +38,10 @@ export class EventItem {
   private location = 0;
   private size = 0;
   private file = '';
+  /** An event from inChunk: its entry in the HeadTable. */
+  private entry = 0;
 
-  constructor(payload: string | Uint8Array, positions: Position[] | Settled | string, event?: ConversionEvent, csvRow?: string | Uint8Array, bytes = Buffer.byteLength(payload)) {
+  constructor(payload: string | Uint8Array, positions: Position[] | Settled | ChunkHeads, event?: ConversionEvent, csvRow?: string | Uint8Array, bytes = Buffer.byteLength(payload)) {
     this.payloadValue = payload;
     this.bytes = bytes;
     this.csvRowValue = csvRow;
@@ -53,18 +55,20 @@ export class EventItem {
   }
 
   /**
-   * An event that a worker thread settled, from its chunk result's line (settleInto): its JSON, or
-   * with `csv` its upload row, is `size` bytes at `location` in the chunk's blocks. Nothing is made
-   * from the line until asked for: a view of the bytes when they are written, the positions when
-   * a reject or a refused event needs them. (Decoding every line into a Settled, its outcome and a
-   * view cost the main thread about half its garbage.)
+   * An event that a worker thread settled, entry k of its chunk's HeadTable (settleInto): its JSON,
+   * or with `csv` its upload row, is in the chunk's blocks. Nothing more is made until asked for: a
+   * view of the bytes when they are written, the positions when a reject or a failed event needs
+   * them. (Decoding every order into a Settled, its outcome and a view cost the main thread about
+   * half its garbage.)
    */
-  static inChunk(line: string, file: string, blocks: readonly Uint8Array[], location: number, size: number, csv: boolean): EventItem {
-    const item = new EventItem('', line, undefined, undefined, csv ? 0 : size);
+  static inChunk(table: ChunkHeads, k: number, file: string, blocks: readonly Uint8Array[], csv: boolean): EventItem {
+    const size = table.heads[k * HEAD_FIELDS + HEAD_SIZE] as number;
+    const item = new EventItem('', table, undefined, undefined, csv ? 0 : size);
     item.blocks = blocks;
-    item.location = location;
+    item.location = table.heads[k * HEAD_FIELDS + HEAD_LOCATION] as number;
     item.size = size;
     item.file = file;
+    item.entry = k;
     return item;
   }
 
@@ -122,8 +126,8 @@ export class EventItem {
   /** The input rows of the event (parsed on demand for events read back from a spill). */
   get positions(): Position[] {
     const { source } = this;
-    if (typeof source === 'string') return chunkLinePositions(source, this.file);
-    return Array.isArray(source) ? source : source.positions;
+    if (Array.isArray(source)) return source;
+    return source instanceof Settled ? source.positions : headPositions(source, this.entry, this.file);
   }
 
   /** event_id without parsing: pinconv writes it as a 64-hex string right after "event_id". */
@@ -271,7 +275,6 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   const csv = eventRules.csvColumns !== undefined;
   /** Over a request body's limit; an upload row is bounded by --max-bytes when it is written. */
   const tooLarge = (bytes: number): boolean => !csv && Batcher.soloBytes(bytes) > MAX_BATCH_BYTES;
-  const head = new LineHead();
 
   /**
    * Counts a settled order: a reject, excluded by the window or --limit, or an event to pass on.
@@ -305,10 +308,29 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
 
   let completed = false;
   try {
-    for await (const { items, bytes, lease, file } of readRows(sources, readOptions, report.input)) {
+    for await (const { items, bytes, lease, file, heads } of readRows(sources, readOptions, report.input)) {
       const out: EventItem[] = [];
       for (const item of items) {
         report.rows.read++;
+        if (typeof item === 'number') {
+          // An order a worker put together and settled into its chunk's blocks (HeadTable): first the
+          // main thread's open order ends. Not refused, and not too large to send (the worker checked).
+          const table = heads as ChunkHeads;
+          const at = item * HEAD_FIELDS;
+          const rows = table.heads[at + HEAD_ROWS] as number;
+          report.rows.read += rows - 1;
+          if (table.heads[at + HEAD_HAS_ORDER_ID] === 1 && grouper instanceof PrescanGrouper) {
+            const ended = grouper.endRun();
+            if (ended) await finishAll([ended], out);
+          }
+          if (admitted(table.heads[at + HEAD_EVENT_TIME] as number, rows)) {
+            counted(rows);
+            const event = EventItem.inChunk(table, item, file as string, bytes as Uint8Array[], csv);
+            if (lease !== undefined) event.hold(lease);
+            out.push(event);
+          }
+          continue;
+        }
         if (typeof item !== 'string') {
           const { pos, reason, countFor, ...detail } = item;
           await report.reject(reason, [pos], detail);
@@ -318,24 +340,14 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
           continue;
         }
         if (item.charCodeAt(0) === SETTLED_CODE) {
-          // An order a worker put together and settled: first the main thread's open order ends.
-          const { rows, hasOrderId, code, eventTime, size } = head.read(item, 1);
-          report.rows.read += rows - 1;
-          if (hasOrderId && grouper instanceof PrescanGrouper) {
+          // An order a worker settled as a line: refused, or its event too large to send.
+          const settled = decodeSettled(item.slice(1), bytes, file);
+          report.rows.read += settled.rows - 1;
+          if (settled.hasOrderId && grouper instanceof PrescanGrouper) {
             const ended = grouper.endRun();
             if (ended) await finishAll([ended], out);
           }
-          if (code === 0x33 && bytes !== undefined && file !== undefined && !tooLarge(size)) {
-            // Most lines: an event, or one excluded (as take would count it, without decoding the line).
-            if (admitted(eventTime, rows)) {
-              counted(rows);
-              const event = EventItem.inChunk(item, file, bytes, head.location(item), size, csv);
-              if (lease !== undefined) event.hold(lease);
-              out.push(event);
-            }
-            continue;
-          }
-          const rejected = take(decodeSettled(item.slice(1), bytes, file), out, lease);
+          const rejected = take(settled, out, lease);
           if (rejected) await rejected;
           continue;
         }

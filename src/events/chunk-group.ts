@@ -3,7 +3,7 @@ import { addToOrder, openOrder, type EventRules } from './order.js';
 import { REASONS } from './reasons.js';
 import { COUNT_UNKNOWN, type RepeatTest } from './runs.js';
 import { ByteSink } from './bytes.js';
-import { settleInto } from './settle.js';
+import { HeadTable, settleInto, type ChunkHeads } from './settle.js';
 import type { NormalizedRow, RowReject } from '../rows/normalize-row.js';
 
 interface Scattered {
@@ -15,8 +15,11 @@ interface Scattered {
 /** Marks an item line that holds a settled order (events/settle.ts) rather than an encoded row. */
 export const SETTLED_MARK = '\u0002';
 
-/** What a chunk yields: an encoded row, a settled order (settleInto with SETTLED_MARK first), or a reject. */
-export type ChunkItem = string | RowReject;
+/**
+ * What a chunk yields: an encoded row, a settled order (an index in the chunk's HeadTable, or a line
+ * of settleInto with SETTLED_MARK first), or a reject.
+ */
+export type ChunkItem = string | number | RowReject;
 
 /**
  * Groups rows inside one chunk after a prescan (events/runs.ts), where worker threads do it in
@@ -44,6 +47,8 @@ export class ChunkGrouper {
   private readonly scattered = new Map<string, Scattered>();
   /** Event JSON or upload CSV rows go here rather than into the item lines. */
   private readonly sink = new ByteSink();
+  /** The settled orders whose events went to the sink, as numbers. */
+  private readonly heads = new HeadTable();
 
   constructor(runs: RepeatTest, rules: EventRules) {
     this.runs = runs;
@@ -55,11 +60,16 @@ export class ChunkGrouper {
     return this.sink.take();
   }
 
+  /** This chunk's HeadTable entries, if any. */
+  takeHeads(): ChunkHeads | undefined {
+    return this.heads.take();
+  }
+
   add(row: NormalizedRow, items: ChunkItem[]): void {
     const id = row.orderId;
     if (id === undefined) {
       // An event of its own; it does not end the run around it (the prescan skips such rows too).
-      items.push(settleInto(openOrder(row), this.rules, this.sink, SETTLED_MARK));
+      items.push(settleInto(openOrder(row), this.rules, this.sink, SETTLED_MARK, this.heads));
       return;
     }
     if (this.sawId && id === this.currentId) {
@@ -141,6 +151,6 @@ export class ChunkGrouper {
       const reject = addToOrder(order, row);
       if (reject) items.push({ pos: row.pos, reason: reject, field: 'currency', message: REASONS[reject], order_id: order.orderId as string });
     }
-    items.push(settleInto(order, this.rules, this.sink, SETTLED_MARK));
+    items.push(settleInto(order, this.rules, this.sink, SETTLED_MARK, this.heads));
   }
 }

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse/sync';
 import { EXIT, InputError } from '../errors.js';
 import type { BlockLease } from '../events/bytes.js';
+import type { ChunkHeads } from '../events/settle.js';
 import { RunIndex } from '../events/runs.js';
 import { ChunkProcessor, type ChunkConfig, type ChunkResult, type RowItem } from '../rows/chunk.js';
 import type { ColumnResolver, Field } from '../rows/columns.js';
@@ -174,6 +175,8 @@ export interface RowBatch {
   /** The main thread's hold on `bytes` when worker threads made them: end() once the items are read. */
   lease?: BlockLease | undefined;
   file?: string;
+  /** The orders settled into `bytes`, for items that are numbers. */
+  heads?: ChunkHeads | undefined;
 }
 
 async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, format: 'csv' | 'ndjson', options: ReadOptions): AsyncGenerator<RowBatch> {
@@ -182,7 +185,7 @@ async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, forma
       options.invalid[field] = (options.invalid[field] ?? 0) + count;
     }
     for (const name of result.unknown) options.resolver.noteUnknown(name);
-    if (result.items.length > 0) yield { items: result.items, bytes: result.bytes, lease: result.lease, file: source.name };
+    if (result.items.length > 0) yield { items: result.items, bytes: result.bytes, lease: result.lease, file: source.name, heads: result.heads };
   }
 }
 

@@ -8,6 +8,7 @@ import { ColumnResolver, FIELDS, FIELD_INDEX, type Field } from './columns.js';
 import type { BlockLease } from '../events/bytes.js';
 import { encodeRow } from '../events/row-format.js';
 import { ChunkGrouper, type ChunkItem } from '../events/chunk-group.js';
+import type { ChunkHeads } from '../events/settle.js';
 import type { EventRules } from '../events/order.js';
 import { ChunkRunCollector, repeatTest, type ChunkRuns } from '../events/runs.js';
 import { orderIdOf, PERSONAL_KEY, RowNormalizer, type Cell, type InvalidFieldCounts, type RowRules, type UserKey } from './normalize-row.js';
@@ -50,6 +51,8 @@ export interface ChunkResult {
   runs?: ChunkRuns;
   /** After a prescan: the blocks that settled lines point into (events/settle.ts), each on a buffer of its own. */
   bytes?: Uint8Array[];
+  /** After a prescan: the orders settled into those blocks, for items that are numbers (HeadTable). */
+  heads?: ChunkHeads;
   /** Set in the main thread when worker threads made the blocks: they go back to them once read. */
   lease?: BlockLease;
 }
@@ -119,6 +122,8 @@ export class ChunkProcessor {
     if (this.runs) result.runs = this.runs.result();
     const settledBytes = this.grouper?.takeBytes();
     if (settledBytes) result.bytes = settledBytes;
+    const heads = this.grouper?.takeHeads();
+    if (heads) result.heads = heads;
     return result;
   }
 

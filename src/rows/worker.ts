@@ -10,6 +10,8 @@ const processor = new ChunkProcessor(workerData as ChunkConfig);
 parentPort?.on('message', (message: { id: number; bytes: Uint8Array; startLine: number; index: number; skipHeader: boolean; spare: ArrayBuffer[] }) => {
   recycleBlocks(message.spare);
   const result = processor.process(message.bytes, message.startLine, message.index, message.skipHeader);
-  // The chunk's blocks move to the main thread without a copy.
-  parentPort?.postMessage({ id: message.id, result }, result.bytes ? result.bytes.map((block) => block.buffer as ArrayBuffer) : []);
+  // The chunk's blocks, and the numbers of the orders settled into them, move to the main thread without a copy.
+  const transfer = result.bytes ? result.bytes.map((block) => block.buffer as ArrayBuffer) : [];
+  if (result.heads) transfer.push(result.heads.heads.buffer as ArrayBuffer, result.heads.lines.buffer as ArrayBuffer);
+  parentPort?.postMessage({ id: message.id, result }, transfer);
 });

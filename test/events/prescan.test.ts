@@ -1,13 +1,14 @@
-import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChunkGrouper, SETTLED_MARK, type ChunkItem } from '../../src/events/chunk-group.js';
 import { COUNT_UNKNOWN } from '../../src/events/runs.js';
-import { decodeSettled } from '../../src/events/settle.js';
+import { decodeSettled, HEAD_FIELDS, HEAD_HAS_ORDER_ID, type ChunkHeads } from '../../src/events/settle.js';
 import { chunkBytesFor } from '../../src/input/records.js';
 import { resolveSendOptions } from '../../src/options.js';
-import { buildEvents } from '../../src/pipeline.js';
+import { buildEvents, EventItem } from '../../src/pipeline.js';
+import type { ConversionEvent } from '../../src/pinterest/contract.js';
 import { Report } from '../../src/report.js';
 import type { NormalizedRow } from '../../src/rows/normalize-row.js';
 import { NOW, runPipeline } from '../helpers/pipeline.js';
@@ -116,6 +117,34 @@ describe('--prescan (full grouping that streams orders whose rows are together)'
     expect(twice.report.prescan).toEqual({ runs: 3, repeated: 1, used: true });
     expect(twice.report.summary()).toMatch(/prescan: {2}3 order runs in [\d.]+ s; 1 of them repeat an order id/);
     expect(twice.events.map((e) => JSON.parse(e).custom_data.value)).toEqual(['1', '3']);
+  });
+
+  it('rejects an event too large to send whether a worker or the main thread settles its order', async () => {
+    const dir = tempDir('pinconv-prescan-');
+    const path = join(dir, 'big.csv');
+    // One order of 1,000 rows whose item names make its event over 2 MB, between small orders.
+    let text = HEADER;
+    for (let j = 0; j < 20; j++) text += `S-${j},s${j}@example.com,2026-11-27T01:00:00Z,USD,1,1,x\n`;
+    for (let i = 0; i < 1000; i++) text += `BIG,big@example.com,2026-11-27T01:00:00Z,USD,1,1,${'n'.repeat(2100)}${i}\n`;
+    for (let j = 20; j < 40; j++) text += `S-${j},s${j}@example.com,2026-11-27T01:00:00Z,USD,1,1,x\n`;
+    writeFileSync(path, text);
+    const rejects = join(dir, 'rejects.ndjson');
+    // 4 MiB chunks hold the whole order (a chunk processor settles it); 64 KiB chunks cut it (the main thread does).
+    for (const chunkBytes of [4 * 1024 * 1024, 64 * 1024]) {
+      const options = resolveSendOptions({ dryRun: true, now: NOW, quiet: true, threads: 1, inputs: [path], prescan: 'on' });
+      options.chunkBytes = chunkBytes;
+      const report = new Report();
+      await report.openRejects(rejects);
+      const events: string[] = [];
+      for await (const batch of buildEvents(options, report)) events.push(...batch.map((e) => e.json));
+      await report.closeRejects();
+      expect(events).toHaveLength(40);
+      expect(report.rows).toEqual({ read: 1040, inEvents: 40, rejected: 1000, excluded: 0 });
+      expect(report.rejects).toEqual({ EVENT_TOO_LARGE: 1000 });
+      const lines = readFileSync(rejects, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { line: number; order_id: string });
+      expect(lines).toHaveLength(1000);
+      expect(lines.every((reject, i) => reject.order_id === 'BIG' && reject.line === 22 + i)).toBe(true);
+    }
   });
 
   it('streams orders interleaved with their neighbours: all their rows lie in one chunk', async () => {
@@ -254,8 +283,15 @@ describe('ChunkGrouper', () => {
     seq, pos: { file: 'f', line: seq + 2 }, orderId, eventTime: 1_795_000_000, currency, value: '1', price: undefined,
     quantity: undefined, productId: undefined, itemName: undefined, user: { em: 'a'.repeat(64) }, optOut: undefined, optOutType: undefined,
   });
-  const shape = (items: ChunkItem[], bytes?: Uint8Array): string[] =>
+  const shape = (items: ChunkItem[], bytes?: Uint8Array[], heads?: ChunkHeads): string[] =>
     items.map((item) => {
+      if (typeof item === 'number') {
+        // An order settled into the chunk's bytes, noted in its HeadTable.
+        const event = EventItem.inChunk(heads as ChunkHeads, item, 'f', bytes ?? [], false);
+        const orderId = (JSON.parse(event.json) as ConversionEvent).custom_data.order_id;
+        expect(heads?.heads[item * HEAD_FIELDS + HEAD_HAS_ORDER_ID]).toBe(orderId === undefined ? 0 : 1);
+        return `settled ${orderId ?? 'anon'} @${event.positions.map((p) => `${p.file}:${p.line}`).join(',')}`;
+      }
       if (typeof item !== 'string') return `reject ${item.reason} ${item.order_id}`;
       if (item.startsWith(SETTLED_MARK)) {
         // The event's JSON is in the chunk's bytes, at the offset the line gives.
@@ -278,7 +314,7 @@ describe('ChunkGrouper', () => {
     const ids = ['A', 'A', undefined, 'B', 'M', 'C', 'C', 'M', 'E', 'E', 'N', 'D'];
     ids.forEach((id, i) => grouper.add(row(i, id, id === 'C' && i === 6 ? 'EUR' : 'USD'), items));
     grouper.end(items);
-    expect(shape(items, grouper.takeBytes())).toEqual([
+    expect(shape(items, grouper.takeBytes(), grouper.takeHeads())).toEqual([
       'row A', 'row A', // the first run may continue the previous chunk
       'settled anon @f:4',
       'settled B @f:5', // B ended at a row of another order; M may repeat: its rows wait

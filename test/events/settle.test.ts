@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ByteSink, bytesAt } from '../../src/events/bytes.js';
 import { buildEvent, eventBasis, openOrder, writeOrderEvent, type OrderState } from '../../src/events/order.js';
 import { SETTLED_MARK } from '../../src/events/chunk-group.js';
-import { chunkLinePositions, decodeSettled, encodeSettled, LineHead, settle, settleInto, Settled, type Outcome } from '../../src/events/settle.js';
+import { decodeSettled, encodeSettled, HEAD_FIELDS, HEAD_HAS_ORDER_ID, HeadTable, LineHead, settle, settleInto, Settled, type Outcome } from '../../src/events/settle.js';
+import { MAX_BATCH_BYTES } from '../../src/events/batch.js';
 import { EventItem } from '../../src/pipeline.js';
 import type { ConversionEvent } from '../../src/pinterest/contract.js';
 import { USER_KEYS } from '../../src/rows/normalize-row.js';
@@ -56,34 +57,19 @@ describe('encodeSettled / decodeSettled', () => {
     );
   });
 
-  it('a chunk result line read in place (LineHead, EventItem.inChunk) gives what decodeSettled gives', () => {
+  it('a line read in place (LineHead) gives the numbers decodeSettled gives', () => {
     const head = new LineHead();
     fc.assert(
-      fc.property(
-        ...settledOrder,
-        fc.boolean(),
-        (seq, positions, orderId, settledOutcome, csv) => {
-          const sink = new ByteSink();
-          sink.append('padding before', 14);
-          const line = SETTLED_MARK + encodeSettled(new Settled(seq, positions.length, settledOutcome, positions, orderId), sink);
-          const bytes = sink.take() ?? [];
-          const back = decodeSettled(line.slice(1), bytes, 'in put.csv');
-          head.read(line, 1);
-          expect([head.firstSeq, head.rows, head.hasOrderId]).toEqual([seq, positions.length, orderId !== undefined]);
-          expect(chunkLinePositions(line, 'in put.csv')).toEqual(positions);
-          expect(head.code === 0x30).toBe(!settledOutcome.ok);
-          if (!back.outcome.ok) return;
-          expect([head.eventTime, head.size]).toEqual([back.outcome.eventTime, back.outcome.bytes]);
-          const item = EventItem.inChunk(line, 'in put.csv', bytes, head.location(line), head.size, csv);
-          const text = csv ? item.csvRow : item.payload;
-          expect(text).toEqual(back.outcome.text);
-          expect(item.bytes).toBe(csv ? 0 : back.outcome.bytes);
-          expect(csv ? item.payload : item.csvRow).toBe(csv ? '' : undefined);
-          expect(item.positions).toEqual(positions);
-          item.release();
-          expect(() => item.payload).toThrow(/released/);
-        },
-      ),
+      fc.property(...settledOrder, (seq, positions, orderId, settledOutcome) => {
+        const sink = new ByteSink();
+        sink.append('padding before', 14);
+        const line = SETTLED_MARK + encodeSettled(new Settled(seq, positions.length, settledOutcome, positions, orderId), sink);
+        const back = decodeSettled(line.slice(1), sink.take() ?? [], 'in put.csv');
+        head.read(line, 1);
+        expect([head.firstSeq, head.rows, head.hasOrderId]).toEqual([seq, positions.length, orderId !== undefined]);
+        expect(head.code === 0x30).toBe(!settledOutcome.ok);
+        if (back.outcome.ok) expect([head.eventTime, head.size]).toEqual([back.outcome.eventTime, back.outcome.bytes]);
+      }),
       { numRuns: 500 },
     );
   });
@@ -221,5 +207,67 @@ describe('writeOrderEvent', () => {
       const twoRows = { ...order, positions: [...order.positions, { file: 'in.csv', line: 12 }] };
       expect(settleInto(twoRows, rules, direct, '\u0002')).toBe('\u0002' + encodeSettled(settle(twoRows, rules), viaText));
     }
+  });
+  it('settleInto with a HeadTable: an event as numbers, read back (EventItem.inChunk) as the line without it reads', () => {
+    const orders = fc.array(fc.tuple(order, fc.array(position('in put.csv'), { minLength: 1, maxLength: 4 })), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(orders, eventRules, fc.boolean(), fc.integer({ min: 1, max: 2048 }), (list, baseRules, csv, blockBytes) => {
+        const rules = csv ? { ...baseRules, csvColumns: ['email', 'event_time', 'value', 'order_id', 'quantity'] as const } : baseRules;
+        const viaLines = new ByteSink(blockBytes);
+        const viaTable = new ByteSink(blockBytes);
+        const table = new HeadTable();
+        const settled = list.map(([o, positions]) => {
+          const withPositions = { ...o, positions };
+          return [settleInto(withPositions, rules, viaLines, SETTLED_MARK), settleInto(withPositions, rules, viaTable, SETTLED_MARK, table)] as const;
+        });
+        const lineBlocks = viaLines.take() ?? [];
+        const tableBlocks = viaTable.take() ?? [];
+        const heads = table.take();
+        let entries = 0;
+        for (const [line, entry] of settled) {
+          const back = decodeSettled(line.slice(1), lineBlocks, 'in put.csv');
+          if (typeof entry === 'string') {
+            // Refused orders stay lines (their reject needs the order id), with the same text.
+            expect(back.outcome.ok).toBe(false);
+            expect(entry).toBe(line);
+            continue;
+          }
+          expect(entry).toBe(entries++);
+          expect(back.outcome.ok).toBe(true);
+          if (!back.outcome.ok || heads === undefined) continue;
+          const item = EventItem.inChunk(heads, entry, 'in put.csv', tableBlocks, csv);
+          expect(heads.heads[entry * HEAD_FIELDS + HEAD_HAS_ORDER_ID]).toBe(back.hasOrderId ? 1 : 0);
+          expect(Buffer.from((csv ? item.csvRow : item.payload) as Uint8Array)).toEqual(Buffer.from(back.outcome.text as Uint8Array));
+          expect(item.bytes).toBe(csv ? 0 : back.outcome.bytes);
+          expect(csv ? item.payload : item.csvRow).toBe(csv ? '' : undefined);
+          expect(item.positions).toEqual(back.positions);
+          item.release();
+          expect(() => item.payload).toThrow(/released/);
+        }
+        expect(heads?.heads.length ?? 0).toBe(entries * HEAD_FIELDS);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('settleInto keeps an event too large for a request body as a line, for its reject', () => {
+    const rules = { partnerName: 'ss-amperity', emailIdentifies: true, maidIdentifies: true };
+    const big = {
+      ...openOrder({
+        seq: 5, pos: { file: 'in.csv', line: 9 }, orderId: 'A-1', eventTime: 1_700_000_000, currency: 'EUR', value: '12.5', price: undefined,
+        quantity: undefined, productId: undefined, itemName: undefined, user: { em: 'a'.repeat(64) }, optOut: undefined, optOutType: undefined,
+      }),
+      contents: Array.from({ length: 1000 }, (_, i) => ({ id: `P-${i}`, item_name: 'x'.repeat(2100) })),
+    };
+    const table = new HeadTable();
+    const sink = new ByteSink();
+    const line = settleInto(big, rules, sink, SETTLED_MARK, table);
+    expect(typeof line).toBe('string');
+    const back = decodeSettled((line as string).slice(1), sink.take(), 'in.csv');
+    expect(back.outcome.ok && back.outcome.bytes).toBeGreaterThan(MAX_BATCH_BYTES);
+    expect(back.orderId).toBe('A-1');
+    expect(table.take()).toBeUndefined();
+    // The same order for the upload CSV (no request body) is a number.
+    expect(settleInto(big, { ...rules, csvColumns: ['email', 'order_id'] }, new ByteSink(), SETTLED_MARK, table)).toBe(0);
   });
 });
