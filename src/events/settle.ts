@@ -1,6 +1,6 @@
 import type { Position } from '../errors.js';
 import type { ConversionEvent } from '../pinterest/contract.js';
-import { csvRow, writeCsvRow } from '../upload/rows.js';
+import { csvRow, writeOrderCsvRow } from '../upload/rows.js';
 import { bytesAt, textOf, type ByteSink } from './bytes.js';
 import { eventBasis, eventOf, writeOrderEvent, type EventRules, type OrderState } from './order.js';
 import { Batcher, MAX_BATCH_BYTES } from './batch.js';
@@ -122,7 +122,7 @@ export function settleInto(order: OrderState, rules: EventRules, sink: ByteSink,
   const decided = eventBasis(order, rules);
   if (decided.ok) {
     sink.start();
-    if (rules.csvColumns) writeCsvRow(eventOf(order, rules, decided.basis), rules.csvColumns, sink);
+    if (rules.csvColumns) writeOrderCsvRow(order, decided.basis, rules.csvColumns, sink);
     else writeOrderEvent(order, rules, decided.basis, sink);
     if (table !== undefined && (rules.csvColumns !== undefined || Batcher.soloBytes(sink.written) <= MAX_BATCH_BYTES)) {
       return table.add(order, sink.written, sink.location);

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteSink, bytesAt } from '../../src/events/bytes.js';
-import { buildEvent, eventBasis, openOrder, writeOrderEvent, type OrderState } from '../../src/events/order.js';
+import { buildEvent, eventBasis, eventOf, openOrder, writeOrderEvent, type OrderState } from '../../src/events/order.js';
 import { SETTLED_MARK } from '../../src/events/chunk-group.js';
 import { decodeSettled, encodeSettled, HEAD_FIELDS, HEAD_HAS_ORDER_ID, HeadTable, LineHead, settle, settleInto, Settled, type Outcome } from '../../src/events/settle.js';
 import { MAX_BATCH_BYTES } from '../../src/events/batch.js';
 import { EventItem } from '../../src/pipeline.js';
 import type { ConversionEvent } from '../../src/pinterest/contract.js';
 import { USER_KEYS } from '../../src/rows/normalize-row.js';
-import { csvCell, csvLine, csvRow, writeCsvRow } from '../../src/upload/rows.js';
+import { csvCell, csvLine, csvRow, writeCsvRow, writeOrderCsvRow } from '../../src/upload/rows.js';
 
 const position = (file: string) => fc.integer({ min: 1, max: 2 ** 31 }).map((line) => ({ file, line }));
 const outcome: fc.Arbitrary<Outcome> = fc.oneof(
@@ -148,6 +148,29 @@ describe('writeOrderEvent', () => {
         }
         const blocks = sink.take() ?? [];
         for (const [location, size, json] of written) expect(Buffer.from(bytesAt(blocks, location, size) ?? []).toString('utf8')).toBe(json);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('writeOrderCsvRow writes the bytes of writeCsvRow(eventOf(...)), for any columns', () => {
+    const allColumns = ['email', 'phone', 'maid', 'event_time', 'event_type', 'event_source', 'value', 'currency', 'order_id', 'quantity'] as const;
+    const columnList = fc.uniqueArray(fc.constantFrom(...allColumns), { minLength: 1 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(order, eventRules), { minLength: 1, maxLength: 5 }), columnList, fc.integer({ min: 1, max: 512 }), (orders, columns, blockBytes) => {
+        const direct = new ByteSink(blockBytes);
+        const viaEvent = new ByteSink(blockBytes);
+        for (const [o, baseRules] of orders) {
+          const rules = { ...baseRules, csvColumns: columns };
+          const decided = eventBasis(o, rules);
+          if (!decided.ok) continue;
+          direct.start();
+          writeOrderCsvRow(o, decided.basis, columns, direct);
+          viaEvent.start();
+          writeCsvRow(eventOf(o, rules, decided.basis), columns, viaEvent);
+          expect(direct.written).toBe(viaEvent.written);
+        }
+        expect(Buffer.concat(direct.take() ?? [])).toEqual(Buffer.concat(viaEvent.take() ?? []));
       }),
       { numRuns: 1000 },
     );
