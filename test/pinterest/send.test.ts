@@ -235,26 +235,31 @@ describe('pinconv send against the sandbox', () => {
     expect(other.stderr).toMatch(/written for a different input/);
   });
 
-  it('a 422 puts the failed events in rejects with Pinterest\'s message and counts the rest processed', async () => {
-    const dir = workDir();
-    const file = join(dir, 'orders.csv');
-    // Every fourth event is 10 days old: inside pinconv's --window-days 30, too old for the sandbox.
-    writeFileSync(file, exportOf(40, (i) => (i % 4 === 0 ? 10 : 1)));
-    const record = join(dir, 'arrived.ndjson');
-    const s = await sandbox({ record });
-    const result = await runCli(sendArgs(file, s.url, dir, ['--window-days', '30']), { env: { PINTEREST_ACCESS_TOKEN: TOKEN } });
-    expect(result.code).toBe(3);
-    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
-    expect(report.events).toMatchObject({ sent: 40, processed: 30, failed: 10 });
-    const rejects = readFileSync(join(dir, 'rejects.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    expect(rejects).toHaveLength(10);
-    for (const r of rejects) {
-      expect(r.reason).toBe('PINTEREST_FAILED');
-      expect(r.message).toMatch(/Given timestamp is in the past/);
-      expect(Number(r.order_id.slice(4)) % 4).toBe(0);
-    }
-    expect(recorded(record)).toHaveLength(30);
-  });
+  for (const prescan of ['off', 'on']) {
+    it(`a 422 puts the failed events in rejects with Pinterest's message and their lines, and counts the rest processed (--prescan ${prescan})`, async () => {
+      const dir = workDir();
+      const file = join(dir, 'orders.csv');
+      // Every fourth event is 10 days old: inside pinconv's --window-days 30, too old for the sandbox.
+      // With a prescan, the chunk processor settles each order and its lines come with it as numbers.
+      writeFileSync(file, exportOf(40, (i) => (i % 4 === 0 ? 10 : 1)));
+      const record = join(dir, 'arrived.ndjson');
+      const s = await sandbox({ record });
+      const result = await runCli(sendArgs(file, s.url, dir, ['--window-days', '30', '--prescan', prescan]), { env: { PINTEREST_ACCESS_TOKEN: TOKEN } });
+      expect(result.code).toBe(3);
+      const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+      expect(report.events).toMatchObject({ sent: 40, processed: 30, failed: 10 });
+      expect(report.prescan?.used ?? false).toBe(prescan === 'on');
+      const rejects = readFileSync(join(dir, 'rejects.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      expect(rejects).toHaveLength(10);
+      for (const r of rejects) {
+        expect(r.reason).toBe('PINTEREST_FAILED');
+        expect(r.message).toMatch(/Given timestamp is in the past/);
+        expect(Number(r.order_id.slice(4)) % 4).toBe(0);
+        expect(r).toMatchObject({ file, line: Number(r.order_id.slice(4)) + 2 });
+      }
+      expect(recorded(record)).toHaveLength(30);
+    });
+  }
 
   it('a 400 is split until only the refused events are rejected; the rest are sent once', async () => {
     const dir = workDir();
