@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { InputError, type Position } from './errors.js';
-import { Batcher, MAX_BATCH_BYTES } from './events/batch.js';
+import { Batcher } from './events/batch.js';
 import { AdjacentGrouper, MemoryGrouper, PrescanGrouper, type Grouper } from './events/group.js';
 import type { RunIndex } from './events/runs.js';
 import type { EventRules, OrderState } from './events/order.js';
@@ -274,7 +274,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   };
   const csv = eventRules.csvColumns !== undefined;
   /** Over a request body's limit; an upload row is bounded by --max-bytes when it is written. */
-  const tooLarge = (bytes: number): boolean => !csv && Batcher.soloBytes(bytes) > MAX_BATCH_BYTES;
+  const tooLarge = (bytes: number): boolean => !csv && Batcher.tooLarge(bytes);
 
   /**
    * Counts a settled order: a reject, excluded by the window or --limit, or an event to pass on.

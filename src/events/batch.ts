@@ -89,6 +89,11 @@ export class Batcher<T> {
     return ENVELOPE_BYTES + size;
   }
 
+  /** Whether an event of this UTF-8 size is too large to send even alone (EVENT_TOO_LARGE). */
+  static tooLarge(size: number): boolean {
+    return Batcher.soloBytes(size) > MAX_BATCH_BYTES;
+  }
+
   /** Adds an event (its UTF-8 size when known); returns the batch it filled, if any. */
   add(json: EventPayload, item: T, length = Buffer.byteLength(json)): Batch<T> | undefined {
     let full: Batch<T> | undefined;

@@ -3,7 +3,7 @@ import type { ConversionEvent } from '../pinterest/contract.js';
 import { csvRow, writeOrderCsvRow } from '../upload/rows.js';
 import { bytesAt, textOf, type ByteSink } from './bytes.js';
 import { eventBasis, eventOf, writeOrderEvent, type EventRules, type OrderState } from './order.js';
-import { Batcher, MAX_BATCH_BYTES } from './batch.js';
+import { Batcher } from './batch.js';
 
 /**
  * text is the event as it leaves pinconv: its JSON, or, when EventRules.csvColumns is set, its upload
@@ -124,7 +124,7 @@ export function settleInto(order: OrderState, rules: EventRules, sink: ByteSink,
     sink.start();
     if (rules.csvColumns) writeOrderCsvRow(order, decided.basis, rules.csvColumns, sink);
     else writeOrderEvent(order, rules, decided.basis, sink);
-    if (table !== undefined && (rules.csvColumns !== undefined || Batcher.soloBytes(sink.written) <= MAX_BATCH_BYTES)) {
+    if (table !== undefined && (rules.csvColumns !== undefined || !Batcher.tooLarge(sink.written))) {
       return table.add(order, sink.written, sink.location);
     }
   }
