@@ -306,6 +306,15 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     }
   };
 
+  /**
+   * An order a worker settled in its chunk: its rows are read (the item counted one), and an order
+   * id ends the main thread's open run, whose order, if complete, comes back to be finished.
+   */
+  const settledInChunk = (rows: number, hasOrderId: boolean): OrderState | undefined => {
+    report.rows.read += rows - 1;
+    return hasOrderId && grouper instanceof PrescanGrouper ? grouper.endRun() : undefined;
+  };
+
   let completed = false;
   try {
     for await (const { items, bytes, lease, file, heads } of readRows(sources, readOptions, report.input)) {
@@ -318,11 +327,8 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
           const table = heads as ChunkHeads;
           const at = item * HEAD_FIELDS;
           const rows = table.heads[at + HEAD_ROWS] as number;
-          report.rows.read += rows - 1;
-          if (table.heads[at + HEAD_HAS_ORDER_ID] === 1 && grouper instanceof PrescanGrouper) {
-            const ended = grouper.endRun();
-            if (ended) await finishAll([ended], out);
-          }
+          const ended = settledInChunk(rows, table.heads[at + HEAD_HAS_ORDER_ID] === 1);
+          if (ended) await finishAll([ended], out);
           if (admitted(table.heads[at + HEAD_EVENT_TIME] as number, rows)) {
             counted(rows);
             const event = EventItem.inChunk(table, item, file as string, bytes as Uint8Array[], csv);
@@ -342,11 +348,8 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
         if (item.charCodeAt(0) === SETTLED_CODE) {
           // An order a worker settled as a line: refused, or its event too large to send.
           const settled = decodeSettled(item.slice(1), bytes, file);
-          report.rows.read += settled.rows - 1;
-          if (settled.hasOrderId && grouper instanceof PrescanGrouper) {
-            const ended = grouper.endRun();
-            if (ended) await finishAll([ended], out);
-          }
+          const ended = settledInChunk(settled.rows, settled.hasOrderId);
+          if (ended) await finishAll([ended], out);
           const rejected = take(settled, out, lease);
           if (rejected) await rejected;
           continue;
