@@ -33,12 +33,10 @@ export class EventItem {
   /** The hold on the chunk blocks the bytes point into, until release(). */
   private lease: BlockLease | undefined;
   private released = false;
-  /** An event from inChunk: its text's blocks, location and UTF-8 size, and the file of its line numbers. */
+  /** An event from inChunk: its text's blocks, and the file of its line numbers. */
   private blocks: readonly Uint8Array[] | undefined = undefined;
-  private location = 0;
-  private size = 0;
   private file = '';
-  /** An event from inChunk: its entry in the HeadTable. */
+  /** An event from inChunk: its entry in the HeadTable (`source`), which gives its text's place and size. */
   private entry = 0;
 
   constructor(payload: string | Uint8Array, positions: Position[] | Settled | ChunkHeads, event?: ConversionEvent, csvRow?: string | Uint8Array, bytes = Buffer.byteLength(payload)) {
@@ -62,11 +60,8 @@ export class EventItem {
    * half its garbage.)
    */
   static inChunk(table: ChunkHeads, k: number, file: string, blocks: readonly Uint8Array[], csv: boolean): EventItem {
-    const size = table.heads[k * HEAD_FIELDS + HEAD_SIZE] as number;
-    const item = new EventItem('', table, undefined, undefined, csv ? 0 : size);
+    const item = new EventItem('', table, undefined, undefined, csv ? 0 : (table.heads[k * HEAD_FIELDS + HEAD_SIZE] as number));
     item.blocks = blocks;
-    item.location = table.heads[k * HEAD_FIELDS + HEAD_LOCATION] as number;
-    item.size = size;
     item.file = file;
     item.entry = k;
     return item;
@@ -91,7 +86,9 @@ export class EventItem {
   }
 
   private view(blocks: readonly Uint8Array[]): Uint8Array {
-    const bytes = bytesAt(blocks, this.location, this.size);
+    const at = this.entry * HEAD_FIELDS;
+    const { heads } = this.source as ChunkHeads;
+    const bytes = bytesAt(blocks, heads[at + HEAD_LOCATION] as number, heads[at + HEAD_SIZE] as number);
     if (bytes === undefined) throw new Error('an event points into chunk bytes that did not come along');
     return bytes;
   }
