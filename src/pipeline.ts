@@ -20,6 +20,7 @@ import { orderIdField, type Report } from './report.js';
 import { ColumnResolver, type Field } from './rows/columns.js';
 import type { InvalidFieldCounts, RowRules } from './rows/normalize-row.js';
 import { SpillGrouper } from './events/spill.js';
+import { WorkerPool } from './rows/pool.js';
 
 /** An event ready to leave pinconv, with the input rows it came from. */
 export class EventItem {
@@ -224,7 +225,8 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     resolver,
     requiredColumns: requiredColumns(options),
     rules,
-    threads: options.threads,
+    // Started with the first chunk of a file big enough, then kept for every pass over every file.
+    pool: options.threads > 1 ? new WorkerPool(options.threads) : undefined,
     invalid,
     chunkBytes: options.chunkBytes,
     ...(io.stdin ? { stdin: io.stdin } : {}),
@@ -234,7 +236,10 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
   if (options.grouping === 'full' && wantsPrescan(options.prescan, report.input.size)) {
     stamps = await fileStamps(sources);
     report.phase = 'scanning';
-    const scanned = await scanRuns(sources, readOptions, report.scan);
+    const scanned = await scanRuns(sources, readOptions, report.scan).catch(async (error: unknown) => {
+      await readOptions.pool?.close();
+      throw error;
+    });
     report.phase = 'reading';
     if (scanned) {
       report.prescan = { runs: scanned.runs, repeated: scanned.repeats, used: !scanned.abandoned };
@@ -387,6 +392,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     }
     completed = true;
   } finally {
+    await readOptions.pool?.close();
     await grouper.close?.();
     report.mergeInvalid(invalid, resolver);
     if (!completed) {

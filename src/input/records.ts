@@ -7,7 +7,7 @@ import { RunIndex } from '../events/runs.js';
 import { ChunkProcessor, type ChunkConfig, type ChunkResult, type RowItem } from '../rows/chunk.js';
 import type { ColumnResolver, Field } from '../rows/columns.js';
 import type { InvalidFieldCounts, RowRules } from '../rows/normalize-row.js';
-import { InlineRunner, WorkerRunner, type ChunkRunner } from '../rows/pool.js';
+import { InlineRunner, type ChunkRunner, type WorkerPool } from '../rows/pool.js';
 import { chunkRecords, lastCsvRecordEnd, lastLineEnd } from './chunker.js';
 import { describeCsvError } from './csv.js';
 import { detectDelimiter, detectFormat, looksBinary, type Delimiter, type Format } from './detect.js';
@@ -23,8 +23,8 @@ export interface ReadOptions {
   /** Columns a CSV header must name, as alternatives: [["timestamp"], ["email", "maid"], …]. */
   requiredColumns: ReadonlyArray<readonly Field[]>;
   rules: RowRules;
-  /** Worker threads for CSV and NDJSON; 1 processes in the main thread. */
-  threads: number;
+  /** Worker threads for CSV and NDJSON, for every pass over every input (the caller closes it); none: the main thread processes them. */
+  pool?: WorkerPool | undefined;
   /** Invalid values per field, added up over every chunk. */
   invalid: InvalidFieldCounts;
   stdin?: Readable;
@@ -154,7 +154,7 @@ async function* chunkResults(
     return;
   }
   const small = source.size !== undefined && source.size < WORKER_MIN_BYTES;
-  const runner: ChunkRunner = options.threads > 1 && !small ? new WorkerRunner(config, options.threads) : new InlineRunner(config);
+  const runner: ChunkRunner = options.pool && !small ? options.pool.runner(config) : new InlineRunner(config);
   try {
     for await (const result of runner.run(prepend(first.value, chunks))) {
       yield result;

@@ -28,13 +28,17 @@ interface Pending {
 }
 
 /**
- * Worker threads parse and normalise chunks while the main thread reads, groups and writes.
- * At most 2 chunks per worker are in flight (bounded memory); results come back in input order.
+ * Worker threads that parse and normalise chunks while the main thread reads, groups and writes.
+ * They are started once per run and serve each pass over each input in turn (the prescan, then the
+ * second pass): a worker takes about 0.2 s to start (Node, then the modules: the phone metadata,
+ * the field rules), during which the main thread can only read ahead. Started once per pass, that
+ * wait came twice on every file.
  */
-export class WorkerRunner implements ChunkRunner {
-  private readonly workers: Worker[];
+export class WorkerPool {
+  private workers: Worker[] | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private failure: Error | undefined;
   /** Blocks of chunk results that nothing reads any more, to go back to a worker with its next chunk. */
   private readonly spare: ArrayBuffer[] = [];
   /**
@@ -45,29 +49,45 @@ export class WorkerRunner implements ChunkRunner {
    */
   private blocksPerChunk = 0;
 
-  constructor(config: ChunkConfig, threads: number) {
-    this.workers = Array.from({ length: threads }, () => {
-      // A worker holds two chunks (128 to 512 KiB of input each) at most; the old-space cap makes it collect garbage
-      // instead of growing. Rows die young (the CSV scan slices a record's fields only when it is
-      // read), so a small young generation costs little: 8 MB against 32 MB took 5–10% more time
-      // and about 50 MB less peak RSS on the 1M-row bench exports.
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: config, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
-      worker.on('message', (message: { id: number; result: ChunkResult }) => {
-        const waiter = this.pending.get(message.id);
-        this.pending.delete(message.id);
-        const { result } = message;
-        if (result.bytes) {
-          this.blocksPerChunk = result.bytes.length;
-          result.lease = new BlockLease(result.bytes, (blocks) => this.recycle(blocks));
-        }
-        waiter?.resolve(result);
-      });
-      worker.on('error', (error) => this.failAll(workerFailure(error)));
-      return worker;
+  constructor(readonly threads: number) {}
+
+  /** The workers' thread ids; none until the first runner, nor once closed. */
+  get threadIds(): number[] {
+    return (this.workers ?? []).map((worker) => worker.threadId);
+  }
+
+  /** A runner whose chunks these workers process with `config`; the workers start with the first. */
+  runner(config: ChunkConfig): ChunkRunner {
+    const workers = (this.workers ??= Array.from({ length: this.threads }, () => this.start()));
+    // A worker handles its messages in order: chunks of an earlier run still in flight (an
+    // abandoned prescan) are processed with the configuration they were sent with.
+    for (const worker of workers) worker.postMessage({ config });
+    return new WorkerRunner(this, workers.length);
+  }
+
+  private start(): Worker {
+    // A worker holds two chunks (128 to 512 KiB of input each) at most; the old-space cap makes it collect garbage
+    // instead of growing. Rows die young (the CSV scan slices a record's fields only when it is
+    // read), so a small young generation costs little: 8 MB against 32 MB took 5–10% more time
+    // and about 50 MB less peak RSS on the 1M-row bench exports.
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
+    worker.on('message', (message: { id: number; result: ChunkResult }) => {
+      const waiter = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      const { result } = message;
+      if (result.bytes) {
+        this.blocksPerChunk = result.bytes.length;
+        result.lease = new BlockLease(result.bytes, (blocks) => this.recycle(blocks));
+      }
+      waiter?.resolve(result);
     });
+    worker.on('error', (error) => this.failAll(workerFailure(error)));
+    return worker;
   }
 
   private failAll(error: Error): void {
+    // A failed worker is gone: what is sent later fails at once rather than wait for it.
+    this.failure ??= error;
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
   }
@@ -80,9 +100,12 @@ export class WorkerRunner implements ChunkRunner {
     }
   }
 
-  private submit(chunk: Chunk): Promise<ChunkResult> {
+  /** Sends a chunk to its worker (by the chunk's index); its result comes back with the same id. */
+  submit(chunk: Chunk): Promise<ChunkResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    const workers = this.workers as Worker[];
     const id = this.nextId++;
-    const worker = this.workers[chunk.index % this.workers.length] as Worker;
+    const worker = workers[chunk.index % workers.length] as Worker;
     const spare = this.spare.splice(0, this.blocksPerChunk + 1);
     return new Promise<ChunkResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -92,11 +115,25 @@ export class WorkerRunner implements ChunkRunner {
     });
   }
 
+  async close(): Promise<void> {
+    const workers = this.workers ?? [];
+    this.workers = undefined;
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+/** One pass over one input on a WorkerPool: at most 2 chunks per worker in flight (bounded memory), results in input order. */
+class WorkerRunner implements ChunkRunner {
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly workers: number,
+  ) {}
+
   async *run(chunks: AsyncIterable<Chunk>): AsyncGenerator<ChunkResult> {
     const queue: Array<Promise<ChunkResult>> = [];
-    const depth = this.workers.length * 2;
+    const depth = this.workers * 2;
     for await (const chunk of chunks) {
-      const promise = this.submit(chunk);
+      const promise = this.pool.submit(chunk);
       promise.catch(() => undefined);
       queue.push(promise);
       if (queue.length >= depth) yield await (queue.shift() as Promise<ChunkResult>);
@@ -104,7 +141,6 @@ export class WorkerRunner implements ChunkRunner {
     while (queue.length > 0) yield await (queue.shift() as Promise<ChunkResult>);
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
+  /** The pool's workers go on to the next pass; its owner closes it. */
+  async close(): Promise<void> {}
 }
