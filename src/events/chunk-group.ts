@@ -39,7 +39,7 @@ export class ChunkGrouper {
   private currentId: string | undefined;
   /** 'first': the chunk's first run (its rows pass through); 'inner': its rows are held; 'multi': see scattered. */
   private kind: 'first' | 'inner' | 'multi' = 'first';
-  private held: NormalizedRow[] = [];
+  private readonly held: NormalizedRow[] = [];
   /**
    * Rows of multi-run ids, by id in the order of their first rows here, with the refused ones (their
    * rejects are already among the items) and the rows the prescan counted.
@@ -130,7 +130,7 @@ export class ChunkGrouper {
     }
     this.scattered.clear();
     for (const row of this.held) items.push(encodeRow(row));
-    this.held = [];
+    this.held.length = 0;
     this.sawId = false;
     this.currentId = undefined;
     this.kind = 'first';
@@ -139,8 +139,9 @@ export class ChunkGrouper {
   private settleHeld(items: ChunkItem[]): void {
     const rows = this.held;
     if (rows.length === 0) return;
-    this.held = [];
+    // Settling reads the rows at once: the array is reused for the next run's.
     this.settleRows(rows, items);
+    rows.length = 0;
   }
 
   /** Puts an order together from all its rows and settles it; rows in another currency are refused. */
