@@ -371,6 +371,8 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       if (out.length > 0) yield out;
       if (io.stopped?.()) break;
     }
+    // Every pass is over: the workers' heaps go before the spill's threads start theirs.
+    await readOptions.pool?.close();
     if (runs) await checkUnchanged(sources, stamps);
     report.phase = 'grouping';
     report.readSeconds = Math.round((Date.now() - report.startedAt) / 100) / 10;

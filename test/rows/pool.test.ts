@@ -1,10 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import { describe, expect, it, vi } from 'vitest';
 import type { Chunk } from '../../src/input/chunker.js';
 import type { ChunkConfig, ChunkResult } from '../../src/rows/chunk.js';
+import type * as Options from '../../src/options.js';
+import type * as Pipeline from '../../src/pipeline.js';
+import type * as Reports from '../../src/report.js';
 import type * as Pool from '../../src/rows/pool.js';
 
-// The built module: its worker threads load dist/rows/worker.js next to it (npm test builds first).
-const { InlineRunner, WorkerPool } = (await import(new URL('../../dist/rows/pool.js', import.meta.url).href)) as typeof Pool;
+// The built modules: worker threads load dist/rows/worker.js next to them (npm test builds first).
+const built = (path: string): Promise<unknown> => import(new URL(`../../dist/${path}`, import.meta.url).href);
+const { InlineRunner, WorkerPool } = (await built('rows/pool.js')) as typeof Pool;
 
 const RULES = { defaultCountry: 'us', defaultCurrency: 'USD', timeZone: undefined, dateOrder: 'mdy', todayYmd: '2026-11-28', keepRejectValues: false } as const;
 
@@ -79,6 +84,34 @@ describe('a WorkerPool', () => {
       await expect(results(pool.runner(config(false)), chunks(2))).rejects.toThrow(/worker thread failed/);
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('the pipeline', () => {
+  it('closes its worker threads once the input is read, before the spill groups what it holds', async () => {
+    const { buildEvents } = (await built('pipeline.js')) as typeof Pipeline;
+    const { resolveSendOptions } = (await built('options.js')) as typeof Options;
+    const { Report } = (await built('report.js')) as typeof Reports;
+    // Orders scattered over the input, far more than may stay open: most are spilled, and grouped
+    // (in worker threads of the spill's own) after the input ends. Piped input goes to workers whatever its size.
+    const lines = Array.from({ length: 6_000 }, (_, n) =>
+      JSON.stringify({ order_id: `O-${(n * 7) % 2_000}`, email: `u${n % 50}@example.com`, timestamp: '2026-11-27T10:00:00Z', currency: 'USD', price: '2.50', quantity: 1 }));
+    const close = vi.spyOn(WorkerPool.prototype, 'close');
+    try {
+      const options = resolveSendOptions({ dryRun: true, now: '2026-11-28T00:00:00Z', quiet: true, threads: 2, maxOpenOrders: 100 });
+      const report = new Report();
+      const closedAtGrouping: number[] = [];
+      let events = 0;
+      for await (const batch of buildEvents(options, report, { stdin: Readable.from([Buffer.from(`${lines.join('\n')}\n`)]) })) {
+        events += batch.length;
+        if (report.phase === 'grouping') closedAtGrouping.push(close.mock.calls.length);
+      }
+      expect(events).toBe(2_000);
+      expect(closedAtGrouping.length).toBeGreaterThan(0);
+      expect(closedAtGrouping[0]).toBeGreaterThan(0);
+    } finally {
+      close.mockRestore();
     }
   });
 });
