@@ -370,6 +370,12 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       lease?.end();
       if (out.length > 0) yield out;
       if (io.stopped?.()) break;
+      // --limit N stops after N events (PRODUCT §5): the rest of the input is not read, and the rows
+      // of orders still open count as excluded, as at any early stop (finally).
+      if (report.events.built >= limit) {
+        report.stoppedAtLimit = true;
+        return;
+      }
     }
     // Every pass is over: the workers' heaps go before the spill's threads start theirs.
     await readOptions.pool?.close();
@@ -398,8 +404,9 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     await grouper.close?.();
     report.mergeInvalid(invalid, resolver);
     if (!completed) {
-      // The consumer stopped early (a fatal answer, a reader gone with EPIPE): rows of orders that
-      // were still open never became events. They are counted as excluded, so the totals still add up.
+      // The run stopped early (--limit reached, a fatal answer, a reader gone with EPIPE): rows of
+      // orders that were still open never became events. They are counted as excluded, so the totals
+      // still add up.
       const open = report.rows.read - report.rows.inEvents - report.rows.rejected - report.rows.excluded;
       report.rows.excluded += open;
       report.rowsExcludedByStop = open;

@@ -30,6 +30,8 @@ export class Report {
   rows = { read: 0, inEvents: 0, rejected: 0, excluded: 0 };
   /** Rows counted in rows.excluded because the run stopped before their orders were complete. */
   rowsExcludedByStop = 0;
+  /** --limit N was reached while the input was read: the rest of it was not read. */
+  stoppedAtLimit = false;
   events = { built: 0, excluded: 0, excludedByWindow: 0, excludedByLimit: 0, alreadySent: 0, sent: 0, processed: 0, failed: 0 };
   requests = { sent: 0, retried: 0, rateLimited: 0 };
   rejects: Partial<Record<RejectReason, number>> = {};
@@ -114,6 +116,7 @@ export class Report {
       command: this.command,
       rows: { ...this.rows, ...(this.rowsExcludedByStop > 0 ? { excludedByStop: this.rowsExcludedByStop } : {}) },
       events: { ...this.events },
+      ...(this.stoppedAtLimit ? { stoppedAtLimit: true } : {}),
       requests: { ...this.requests },
       rejects: { ...this.rejects },
       invalidFields: { ...this.invalidFields },
@@ -135,6 +138,12 @@ export class Report {
       `  rows:     ${this.rows.inEvents} in events, ${this.rows.rejected} rejected, ${this.rows.excluded} excluded`,
       `  events:   ${this.events.built} built, ${this.events.excluded} excluded (${this.events.excludedByWindow} outside the time window${this.events.excludedByLimit ? `, ${this.events.excludedByLimit} past --limit` : ''})`,
     ];
+    if (this.stoppedAtLimit) {
+      lines.push(
+        `  stopped:  --limit reached after ${this.events.built} events: reading stopped there` +
+          (this.rowsExcludedByStop > 0 ? ` (${this.rowsExcludedByStop} rows of orders still open count as excluded)` : ''),
+      );
+    }
     if (this.requests.sent > 0 || this.events.sent > 0 || this.events.alreadySent > 0) {
       lines.push(
         `  sent:     ${this.events.sent} events in ${this.requests.sent} requests: ${this.events.processed} processed, ${this.events.failed} failed; ${this.requests.retried} retries, ${this.requests.rateLimited} rate-limited` +

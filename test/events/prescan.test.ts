@@ -78,19 +78,29 @@ describe('--prescan (full grouping that streams orders whose rows are together)'
     );
   });
 
-  it('counts events excluded by the window and by --limit as holding every order does', async () => {
+  it('keeps as many events under --limit as holding every order does, and stops reading once it has them', async () => {
     const dir = tempDir('pinconv-prescan-');
     let round = 0;
+    let stops = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 80 }), fc.integer({ min: 1, max: 1500 }), fc.integer({ min: 1, max: 8000 }), async (rows, limit, chunkBytes) => {
         const path = join(dir, `in-${round++}.csv`);
         writeFileSync(path, csvOf(rows, 20));
+        // Without a prescan every order is held to the end of the input: all of it is read.
         const off = await runFile(path, { prescan: 'off', limit });
         const on = await runFile(path, { prescan: 'on', limit }, chunkBytes);
-        // Which events make the limit depends on the order they leave in: only their number is the same,
-        // and so are the rows they hold until the limit cuts (a held order leaves later with a prescan).
+        expect(off.report.stoppedAtLimit).toBe(false);
+        // Which events make the limit depends on the order they leave in: only their number is the same.
         // (The file starts with about 1,200 orders: a limit may fall before, among or after the rows drawn.)
         expect(on.events).toHaveLength(off.events.length);
+        for (const { report } of [on, off]) expect(report.rows.read).toBe(report.rows.inEvents + report.rows.rejected + report.rows.excluded);
+        if (on.report.stoppedAtLimit) {
+          stops++;
+          expect(on.events).toHaveLength(limit);
+          expect(on.report.rows.read).toBeLessThanOrEqual(off.report.rows.read);
+          return;
+        }
+        // Read to the end: the same counts, but for the rows the held orders hold when the limit cuts.
         expect(on.report.events).toEqual(off.report.events);
         expect(on.report.rejects).toEqual(off.report.rejects);
         const { inEvents, excluded, ...rest } = on.report.rows;
@@ -100,6 +110,31 @@ describe('--prescan (full grouping that streams orders whose rows are together)'
       }),
       { numRuns: 30 },
     );
+    expect(stops).toBeGreaterThan(0);
+  });
+
+  it('--limit N stops reading once N events are out: they are the first N of a run without it', async () => {
+    const dir = tempDir('pinconv-prescan-');
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ id: 10 + i, repeat: 1 + (i % 3), kind: (i % 17 === 0 ? 'badTime' : 'ok') as Kind, price: i + 1 }));
+    const path = join(dir, 'orders.csv');
+    writeFileSync(path, csvOf(rows, 10));
+    const all = await runFile(path, { prescan: 'on' }, 16_384);
+    const limited = await runFile(path, { prescan: 'on', limit: 50 }, 16_384);
+    expect(all.report.stoppedAtLimit).toBe(false);
+    expect(limited.events).toEqual(all.events.slice(0, 50));
+    expect(limited.report.stoppedAtLimit).toBe(true);
+    expect(limited.report.toJSON()).toMatchObject({ stoppedAtLimit: true });
+    expect(limited.report.summary()).toMatch(/stopped: {2}--limit reached after 50 events: reading stopped there/);
+    const { rows: read } = limited.report;
+    // A chunk is read whole: the rows after the 50th event in its chunk are excluded, the rest never read.
+    expect(read.read).toBeLessThan(all.report.rows.read / 2);
+    expect(read.read).toBe(read.inEvents + read.rejected + read.excluded);
+    expect(read.inEvents).toBeGreaterThanOrEqual(50);
+    // Without a prescan, grouping in full holds every order to the end of the input: it is all read.
+    const held = await runFile(path, { prescan: 'off', limit: 50 }, 16_384);
+    expect(held.report.stoppedAtLimit).toBe(false);
+    expect(held.report.rows.read).toBe(all.report.rows.read);
+    expect(held.events).toHaveLength(50);
   });
 
   it('streams adjacent orders: none is held for a spill, and repeated ids are found', async () => {
