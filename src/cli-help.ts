@@ -44,7 +44,7 @@ Events:
                                   read (auto: files of 8 MB or more)
   --temp-dir DIR                  where spill files go (default: the system temp folder)
   --now ISO                       the clock for the time window (--now 2025-01-15T12:00:00Z)
-  --limit N                       keep only the first N events (--limit 10)
+  --limit N                       only the first N events; reading stops once they are out (--limit 10)
 
 Reporting:
   --report FILE                   the run's counts as JSON (--report run.json)
