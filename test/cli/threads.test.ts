@@ -71,6 +71,34 @@ describe('--threads N gives byte-identical output to --threads 1', () => {
   });
 });
 
+describe('the worker threads of one run', () => {
+  it('serve the prescan and the second pass of several files, with the output of --threads 1', async () => {
+    const dir = tempDir('pinconv-threads-');
+    const first = join(dir, 'a.csv');
+    const second = join(dir, 'b.csv');
+    // Orders of 1 to 3 adjacent rows, so that the prescan is used: workers settle them in both files.
+    const adjacent = (prefix: string): string =>
+      bigCsv(90_000).split('\r\n').map((line, i) => (i === 0 || line === '' ? line : line.replace(/^O-\d+/, `${prefix}-${Math.floor(i / 2) - (i % 7 === 0 ? 1 : 0)}`))).join('\r\n');
+    writeFileSync(first, adjacent('A'));
+    writeFileSync(second, adjacent('B'));
+    expect(readFileSync(second).length).toBeGreaterThan(8 * 1024 * 1024);
+    const run = async (threads: string) => {
+      const report = join(dir, `r${threads}.json`);
+      const result = await runCli(['send', first, second, '--dry-run', '--now', NOW, '--quiet', '--threads', threads, '--prescan', 'on', '--report', report], { timeoutMs: 120_000 });
+      const json = JSON.parse(readFileSync(report, 'utf8'));
+      for (const key of ['seconds', 'readSeconds', 'scanSeconds']) delete json[key];
+      return { stdout: result.stdout, code: result.code, report: json };
+    };
+    const one = await run('1');
+    const two = await run('2');
+    expect(one.code).toBe(3);
+    expect(one.report.prescan).toMatchObject({ used: true });
+    expect(one.report.rows.read).toBe(180_000);
+    expect(two.stdout).toBe(one.stdout);
+    expect(two.report).toEqual(one.report);
+  });
+});
+
 describe('chunks sent to worker threads', () => {
   it('give the same events whether they move there (owning their buffer) or are copied (small ones)', async () => {
     // Chunks under 4 KiB come from Buffer's shared pool, which is never transferred: Node 20 copies
