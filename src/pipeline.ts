@@ -1,12 +1,11 @@
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { InputError, type Position } from './errors.js';
-import { Batcher } from './events/batch.js';
 import { AdjacentGrouper, MemoryGrouper, PrescanGrouper, type Grouper } from './events/group.js';
 import type { RunIndex } from './events/runs.js';
 import type { EventRules, OrderState } from './events/order.js';
 import { csvUserKeys } from './upload/rows.js';
-import { decodeSettled, HEAD_EVENT_TIME, HEAD_FIELDS, HEAD_HAS_ORDER_ID, HEAD_LOCATION, HEAD_ROWS, HEAD_SIZE, headPositions, settle, Settled, type ChunkHeads } from './events/settle.js';
+import { decodeSettled, tooLargeToSend, HEAD_EVENT_TIME, HEAD_FIELDS, HEAD_HAS_ORDER_ID, HEAD_LOCATION, HEAD_ROWS, HEAD_SIZE, headPositions, settle, Settled, type ChunkHeads } from './events/settle.js';
 import { bytesAt, type BlockLease } from './events/bytes.js';
 import { SETTLED_MARK } from './events/chunk-group.js';
 import { REASONS } from './events/reasons.js';
@@ -275,8 +274,6 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     report.rows.inEvents += rows;
   };
   const csv = eventRules.csvColumns !== undefined;
-  /** Over a request body's limit; an upload row is bounded by --max-bytes when it is written. */
-  const tooLarge = (bytes: number): boolean => !csv && Batcher.tooLarge(bytes);
 
   /**
    * Counts a settled order: a reject, excluded by the window or --limit, or an event to pass on.
@@ -291,7 +288,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       });
     }
     if (!admitted(outcome.eventTime, rows)) return undefined;
-    if (tooLarge(outcome.bytes)) {
+    if (tooLargeToSend(eventRules, outcome.bytes)) {
       return report.reject('EVENT_TOO_LARGE', settled.positions, { message: REASONS.EVENT_TOO_LARGE, ...orderIdField(settled.orderId) });
     }
     counted(rows);

@@ -124,13 +124,21 @@ export function settleInto(order: OrderState, rules: EventRules, sink: ByteSink,
     sink.start();
     if (rules.csvColumns) writeOrderCsvRow(order, decided.basis, rules.csvColumns, sink);
     else writeOrderEvent(order, rules, decided.basis, sink);
-    if (table !== undefined && (rules.csvColumns !== undefined || !Batcher.tooLarge(sink.written))) {
+    if (table !== undefined && !tooLargeToSend(rules, sink.written)) {
       return table.add(order, sink.written, sink.location);
     }
   }
   const head = prefix + settledHead(order.firstSeq, order.positions.length, lineNumbers(order.positions), order.orderId);
   if (!decided.ok) return [head, '0', decided.reason].join('\t');
   return [head, '3', order.eventTime, sink.written, sink.location].join('\t');
+}
+
+/**
+ * Whether an event of this UTF-8 size exceeds a request body alone (EVENT_TOO_LARGE); an upload row
+ * is bounded by --max-bytes when it is written instead.
+ */
+export function tooLargeToSend(rules: EventRules, size: number): boolean {
+  return rules.csvColumns === undefined && Batcher.tooLarge(size);
 }
 
 /** Where a HeadTable entry keeps each number, and how many it has. */
