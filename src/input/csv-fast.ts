@@ -1,3 +1,5 @@
+import { isAscii } from 'node:buffer';
+
 /**
  * A CSV reader for the common case, used before csv-parse: RFC 4180 quoting, one record ending
  * (LF, or CRLF) per chunk. It gives up (undefined) at anything unusual, such as a quote inside an
@@ -17,6 +19,8 @@
 const PLAIN = 0;
 const QUOTED = 1;
 const ESCAPED = 2;
+/** Added to a field's kind when it holds a byte over 127 (scanBytes): it is decoded as UTF-8 when read. */
+const HIGH = 4;
 
 /** Records of a chunk as the chunk reader asks for them: one field at a time, by index. */
 export interface CsvRecords {
@@ -63,6 +67,8 @@ export class ParsedRecords implements CsvRecords {
 /** The records of one scanned chunk, as field offsets into its text. */
 export class CsvScan implements CsvRecords {
   private text = '';
+  /** scanBytes: the bytes that `text` reads as latin1. */
+  private bytes: Buffer | undefined;
   /** Per field: start, end, kind. */
   private fields = new Int32Array(3 * 4096);
   private fieldCount = 0;
@@ -82,6 +88,7 @@ export class CsvScan implements CsvRecords {
    */
   scan(text: string, delimiter: string, maxRecordChars: number, from = 0, one = false): boolean {
     this.text = text;
+    this.bytes = undefined;
     this.fieldCount = 0;
     this.records = 0;
     const n = text.length;
@@ -191,6 +198,37 @@ export class CsvScan implements CsvRecords {
     return true;
   }
 
+  /**
+   * Scans UTF-8 bytes read as latin1, a character per byte, which costs a copy where decoding UTF-8
+   * costs far more, and keeps the text one byte per character. The offsets are byte offsets, and
+   * UTF-8 never puts a quote, a delimiter or a line end inside a multi-byte character. The fields
+   * that hold a byte over 127 are marked, and decoded from the bytes as UTF-8 when read: they read
+   * as they would from the decoded text (an invalid sequence becomes U+FFFD either way).
+   */
+  scanBytes(bytes: Buffer, delimiter: string, maxRecordChars: number): boolean {
+    if (!this.scan(bytes.toString('latin1'), delimiter, maxRecordChars)) return false;
+    this.bytes = bytes;
+    if (!isAscii(bytes)) this.markHigh(bytes);
+    return true;
+  }
+
+  /** Marks the fields holding a byte over 127 (every such byte is inside a field: see scan). */
+  private markHigh(bytes: Buffer): void {
+    const f = this.fields;
+    const count = this.fieldCount;
+    const words = wordsOf(bytes);
+    let k = 0;
+    for (let p = nextHigh(bytes, 0, words); p >= 0 && k < count; ) {
+      while (k < count && (f[3 * k + 1] as number) <= p) k++;
+      if (k === count) break;
+      if ((f[3 * k] as number) <= p) {
+        f[3 * k + 2] = (f[3 * k + 2] as number) | HIGH;
+        p = nextHigh(bytes, f[3 * k + 1] as number, words);
+        k++;
+      } else p = nextHigh(bytes, p + 1, words);
+    }
+  }
+
   /** The number of fields of record r. */
   width(r: number): number {
     return (this.starts[r + 1] as number) - (this.starts[r] as number);
@@ -203,10 +241,21 @@ export class CsvScan implements CsvRecords {
 
   /** Field k of record r (k < width(r)). */
   field(r: number, k: number): string {
-    const at = 3 * ((this.starts[r] as number) + k);
+    return this.value(3 * ((this.starts[r] as number) + k));
+  }
+
+  /** The field at fields[at]: its text, with doubled quotes made single. */
+  private value(at: number): string {
+    const value = this.slice(at);
+    return ((this.fields[at + 2] as number) & ~HIGH) === ESCAPED ? value.replace(/""/g, '"') : value;
+  }
+
+  /** The text between the bounds at fields[at], decoded as UTF-8 when marked HIGH. */
+  private slice(at: number): string {
     const f = this.fields;
-    const value = this.text.slice(f[at] as number, f[at + 1] as number);
-    return f[at + 2] === ESCAPED ? value.replace(/""/g, '"') : value;
+    const start = f[at] as number;
+    const end = f[at + 1] as number;
+    return (f[at + 2] as number) & HIGH ? (this.bytes as Buffer).toString('utf8', start, end) : this.text.slice(start, end);
   }
 
   /**
@@ -231,7 +280,7 @@ export class CsvScan implements CsvRecords {
       if (start === end) continue;
       const c = text.charCodeAt(start);
       if (c > 32 && c < 127) return false;
-      if (text.slice(start, end).trim() !== '') return false;
+      if (this.slice(3 * k).trim() !== '') return false;
     }
     return true;
   }
@@ -241,11 +290,7 @@ export class CsvScan implements CsvRecords {
     const first = this.starts[r] as number;
     const end = this.starts[r + 1] as number;
     into.length = end - first;
-    const f = this.fields;
-    for (let k = first; k < end; k++) {
-      const value = this.text.slice(f[3 * k] as number, f[3 * k + 1] as number);
-      into[k - first] = f[3 * k + 2] === ESCAPED ? value.replace(/""/g, '"') : value;
-    }
+    for (let k = first; k < end; k++) into[k - first] = this.value(3 * k);
     return into;
   }
 
@@ -273,6 +318,35 @@ export class CsvScan implements CsvRecords {
     this.fields[at + 1] = end;
     this.fields[at + 2] = kind;
   }
+}
+
+/** The bytes from the first 4-byte boundary of their memory on, as whole 32-bit words (for nextHigh). */
+export function wordsOf(bytes: Uint8Array): Uint32Array {
+  const head = (4 - (bytes.byteOffset & 3)) & 3;
+  if (bytes.length < head + 4) return new Uint32Array(0);
+  return new Uint32Array(bytes.buffer, bytes.byteOffset + head, (bytes.length - head) >> 2);
+}
+
+/**
+ * The position of the first byte over 127 at or after `from`, or -1; `words` is wordsOf(bytes),
+ * which let it test four bytes at a time.
+ */
+export function nextHigh(bytes: Uint8Array, from: number, words: Uint32Array): number {
+  const n = bytes.length;
+  const head = (4 - (bytes.byteOffset & 3)) & 3;
+  let i = from;
+  // Byte by byte up to a word, then word by word, then byte by byte in the word found or the tail.
+  while (i < n && (i < head || (i - head) & 3)) {
+    if ((bytes[i] as number) > 127) return i;
+    i++;
+  }
+  if (i < n) {
+    let w = (i - head) >> 2;
+    while (w < words.length && ((words[w] as number) & 0x80808080) === 0) w++;
+    i = head + 4 * w;
+  }
+  for (; i < n; i++) if ((bytes[i] as number) > 127) return i;
+  return -1;
 }
 
 /** All records of text at once (tests), or undefined when csv-parse must read it. */

@@ -1,7 +1,7 @@
 import { parse, type CsvError } from 'csv-parse/sync';
 import type { Position } from '../errors.js';
 import { describeCsvError } from '../input/csv.js';
-import { CsvScan, ParsedRecords, type CsvRecords } from '../input/csv-fast.js';
+import { CsvScan, nextHigh, ParsedRecords, wordsOf, type CsvRecords } from '../input/csv-fast.js';
 import { orderIdCell, UNSURE } from '../input/json-id.js';
 import type { Delimiter } from '../input/detect.js';
 import { ColumnResolver, FIELDS, FIELD_INDEX, type Field } from './columns.js';
@@ -136,7 +136,7 @@ export class ChunkProcessor {
     const { file, maxRecordBytes } = this.config;
     // The fast scan slices a record's fields only when they are read; odd chunks go to csv-parse whole.
     let source: CsvRecords = this.scan;
-    if (!this.scan.scan(bytes.toString('utf8'), this.config.delimiter, maxRecordBytes / 4)) {
+    if (!this.scan.scanBytes(bytes, this.config.delimiter, maxRecordBytes / 4)) {
       try {
         source = new ParsedRecords(parse(bytes, { delimiter: this.config.delimiter, relax_column_count: true, max_record_size: maxRecordBytes }) as string[][]);
       } catch (caught) {
@@ -228,7 +228,12 @@ export class ChunkProcessor {
   }
 
   private ndjson(bytes: Buffer, startLine: number, index: number, items: RowItem[]): void {
-    const text = bytes.toString('utf8');
+    // Read as latin1, a character per byte, and only the lines holding a byte over 127 decoded as
+    // UTF-8 (a line end is never inside a multi-byte character): most lines of an export are ASCII,
+    // and decoding a whole chunk as UTF-8 cost more than parsing its JSON (bench item export).
+    const text = bytes.toString('latin1');
+    const words = wordsOf(bytes);
+    let high = nextHigh(bytes, 0, words);
     const { file } = this.config;
     let line = startLine;
     let k = 0;
@@ -236,7 +241,11 @@ export class ChunkProcessor {
     while (start < text.length) {
       let end = text.indexOf('\n', start);
       if (end < 0) end = text.length;
-      const raw = text.slice(start, end);
+      let raw: string;
+      if (high >= 0 && high < end) {
+        raw = bytes.toString('utf8', start, end);
+        high = nextHigh(bytes, end, words);
+      } else raw = text.slice(start, end);
       const recordLine = line++;
       start = end + 1;
       if (raw.trim() === '') continue;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { CsvScan, ParsedRecords, parseCsvFast } from '../../src/input/csv-fast.js';
+import { CsvScan, nextHigh, ParsedRecords, parseCsvFast, wordsOf } from '../../src/input/csv-fast.js';
 
 const reference = (text: string, delimiter: string): string[][] | Error => {
   try {
@@ -12,7 +12,7 @@ const reference = (text: string, delimiter: string): string[][] | Error => {
 };
 
 // Field text drawn from the characters that matter to CSV, plus some ordinary and non-ASCII ones.
-const fieldChar = fc.constantFrom('a', 'B', '1', ' ', ',', ';', '\t', '|', '"', '\n', '\r', 'é', '漢', '😀');
+const fieldChar = fc.constantFrom('a', 'B', '1', ' ', ',', ';', '\t', '|', '"', '\n', '\r', 'é', '漢', '😀', '\u00a0', '\u2003');
 const rawField = fc.array(fieldChar, { maxLength: 8 }).map((cs) => cs.join(''));
 
 function quote(field: string, delimiter: string, always: boolean): string {
@@ -27,7 +27,8 @@ describe('parseCsvFast', () => {
         fc.constantFrom(',', ';', '\t', '|'),
         fc.constantFrom('\n', '\r\n'),
         fc.boolean(),
-        (rows, delimiter, eol, trailing) => {
+        fc.nat(3),
+        (rows, delimiter, eol, trailing, offset) => {
           const text = rows.map((r) => r.map(([f, q]) => quote(f, delimiter, q)).join(delimiter)).join(eol) + (trailing ? eol : '');
           const fast = parseCsvFast(text, delimiter, 1 << 18);
           if (fast === undefined) return; // handed to csv-parse: nothing to compare
@@ -38,8 +39,15 @@ describe('parseCsvFast', () => {
           expect(scan.scan(text, delimiter, 1 << 18)).toBe(true);
           const parsed = new ParsedRecords(ref);
           expect(scan.records).toBe(parsed.records);
+          // The same text as UTF-8 bytes, read as latin1, at any alignment of the memory under them.
+          const utf8 = Buffer.from(text);
+          const bytes = Buffer.alloc(offset + utf8.length);
+          utf8.copy(bytes, offset);
+          const byteScan = new CsvScan();
+          expect(byteScan.scanBytes(bytes.subarray(offset), delimiter, 1 << 18)).toBe(true);
+          expect(byteScan.records).toBe(parsed.records);
           ref.forEach((fields, r) => {
-            for (const records of [scan, parsed]) {
+            for (const records of [scan, byteScan, parsed]) {
               expect(records.width(r)).toBe(fields.length);
               fields.forEach((field, k) => expect(records.field(r, k)).toBe(field));
               expect(records.lineBreaks(r)).toBe(fields.join('').split('\n').length - 1);
@@ -49,6 +57,23 @@ describe('parseCsvFast', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it('finds the first byte over 127 from any position, at any alignment', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat(3), fc.nat(45), (raw, offset, from) => {
+        const backing = new Uint8Array(offset + raw.length);
+        backing.set(raw, offset);
+        const bytes = backing.subarray(offset);
+        let expected = -1;
+        for (let i = from; i < bytes.length; i++) if ((bytes[i] as number) > 127) {
+          expected = i;
+          break;
+        }
+        expect(nextHigh(bytes, from, wordsOf(bytes))).toBe(expected);
+      }),
+      { numRuns: 3000 },
     );
   });
 
