@@ -329,7 +329,7 @@ export function wordsOf(bytes: Uint8Array): Uint32Array {
 
 /**
  * The position of the first byte over 127 at or after `from`, or -1; `words` is wordsOf(bytes),
- * which let it test four bytes at a time.
+ * which lets it test four bytes at a time.
  */
 export function nextHigh(bytes: Uint8Array, from: number, words: Uint32Array): number {
   const n = bytes.length;
