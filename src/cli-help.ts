@@ -25,7 +25,8 @@ const INPUT_OPTIONS = `Input:
   --map SRC=FIELD                 read column SRC as FIELD; repeatable (--map mail=email --map ts=timestamp)
   --max-record-bytes N            longest CSV record or NDJSON line accepted (default 1048576)
   --threads N                     worker threads parsing and hashing CSV/NDJSON (default: the number of
-                                  cores; 1 = main thread only; files under 8 MB always use the main thread)
+                                  cores; 1 = main thread only; files under 8 MiB, 32 MiB for csv, always
+                                  use the main thread)
 
 Field rules:
   --default-country CODE          country of rows without one, for phones and postal codes (default US)

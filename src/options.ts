@@ -44,6 +44,12 @@ export interface PipelineOptions {
   threads: number;
   /** Target size of the chunks of records (1 MiB); tests set it small to cut runs at chunk ends. */
   chunkBytes?: number;
+  /**
+   * Below this size a file is processed in the main thread, whatever `threads` says: starting worker
+   * threads would cost more than they save. By default 8 MiB for events and 32 MiB for the upload
+   * CSV (input/records.ts); tests set it to 0 to run small files through the workers.
+   */
+  workerMinBytes?: number;
   /** Whether a maid alone identifies a buyer (always for the API; for the CSV only with the maid column). */
   maidIdentifies: boolean;
   /** Whether an email identifies a buyer (always for the API; for the CSV only with the email column). */

@@ -11,7 +11,7 @@ import { SETTLED_MARK } from './events/chunk-group.js';
 import { REASONS } from './events/reasons.js';
 import { inWindow, timeWindow } from './events/window.js';
 import { resolveSources, type Source } from './input/open.js';
-import { chunkBytesFor, readRows, scanRuns, type ReadOptions } from './input/records.js';
+import { chunkBytesFor, readRows, scanRuns, UPLOAD_WORKER_MIN_BYTES, WORKER_MIN_BYTES, type ReadOptions } from './input/records.js';
 import { ymdOf } from './normalize/birthdate.js';
 import type { PipelineOptions } from './options.js';
 import type { ConversionEvent } from './pinterest/contract.js';
@@ -228,6 +228,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     pool: options.threads > 1 ? new WorkerPool(options.threads) : undefined,
     invalid,
     chunkBytes: options.chunkBytes,
+    workerMinBytes: options.workerMinBytes ?? (options.csvColumns ? UPLOAD_WORKER_MIN_BYTES : WORKER_MIN_BYTES),
     ...(io.stdin ? { stdin: io.stdin } : {}),
   };
   let runs: RunIndex | undefined;

@@ -56,10 +56,13 @@ describe('--threads N gives byte-identical output to --threads 1', () => {
     expect(n2.report).toEqual(n1.report);
 
     // The upload CSV: its rows are written by the workers too, into blocks that go back to them
-    // once the rows are copied out.
+    // once the rows are copied out. It goes to workers from 32 MiB on (input/records.ts).
+    const wide = join(dir, 'wide.ndjson');
+    writeFileSync(wide, readFileSync(ndjson, 'utf8').replaceAll('"padding":"', `"padding":"${'y'.repeat(700)}`));
+    expect(readFileSync(wide).length).toBeGreaterThan(32 * 1024 * 1024);
     const upload = async (threads: string, tag: string): Promise<string> => {
       const out = join(dir, tag);
-      const result = await runCli(['csv', ndjson, '--out', out, '--now', NOW, '--quiet', '--threads', threads, '--max-rows', '20000'], { timeoutMs: 120_000 });
+      const result = await runCli(['csv', wide, '--out', out, '--now', NOW, '--quiet', '--threads', threads, '--max-rows', '20000'], { timeoutMs: 120_000 });
       expect(result.code).toBe(0);
       const parts = readdirSync(out).filter((name) => name.endsWith('.csv')).sort();
       expect(parts.length).toBeGreaterThan(1);

@@ -1,3 +1,5 @@
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import type { Chunk } from '../../src/input/chunker.js';
@@ -6,6 +8,7 @@ import type * as Options from '../../src/options.js';
 import type * as Pipeline from '../../src/pipeline.js';
 import type * as Reports from '../../src/report.js';
 import type * as Pool from '../../src/rows/pool.js';
+import { tempDir } from '../helpers/temp.js';
 
 // The built modules: worker threads load dist/rows/worker.js next to them (npm test builds first).
 const built = (path: string): Promise<unknown> => import(new URL(`../../dist/${path}`, import.meta.url).href);
@@ -112,6 +115,33 @@ describe('the pipeline', () => {
       expect(closedAtGrouping[0]).toBeGreaterThan(0);
     } finally {
       close.mockRestore();
+    }
+  });
+});
+
+describe('which files go to worker threads', () => {
+  it('a file of 9 MiB when sending, not for the upload CSV (below 32 MiB) unless workerMinBytes says so', async () => {
+    const { buildEvents } = (await built('pipeline.js')) as typeof Pipeline;
+    const { resolveCsvOptions, resolveSendOptions } = (await built('options.js')) as typeof Options;
+    const { Report } = (await built('report.js')) as typeof Reports;
+    const path = join(tempDir('pinconv-pool-'), 'orders.csv');
+    const rows = Array.from({ length: 160_000 }, (_, n) => `O-${n},user${n % 977}@example.com,2026-11-27T10:00:00Z,USD,${n % 300}.50`);
+    writeFileSync(path, `order_id,email,timestamp,currency,value\n${rows.join('\n')}\n`);
+    expect(statSync(path).size).toBeGreaterThan(9 * 1024 * 1024);
+    const runner = vi.spyOn(WorkerPool.prototype, 'runner');
+    /** Whether the run handed chunks to worker threads before its first events came out. */
+    const usesWorkers = async (options: Options.PipelineOptions): Promise<boolean> => {
+      runner.mockClear();
+      for await (const batch of buildEvents(options, new Report())) if (batch.length > 0) break;
+      return runner.mock.calls.length > 0;
+    };
+    try {
+      const common = { now: '2026-11-28T00:00:00Z', quiet: true, threads: 2, inputs: [path] };
+      expect(await usesWorkers(resolveSendOptions({ ...common, dryRun: true }))).toBe(true);
+      expect(await usesWorkers(resolveCsvOptions({ ...common, out: '-' }))).toBe(false);
+      expect(await usesWorkers({ ...resolveCsvOptions({ ...common, out: '-' }), workerMinBytes: 0 })).toBe(true);
+    } finally {
+      runner.mockRestore();
     }
   });
 });
