@@ -370,6 +370,13 @@ export function cliHasOption(command, option) {
   return `${r.stdout}\n${r.stderr}`.includes(option);
 }
 
+/** Whether tracked source files differ from HEAD, as far as git (if installed) can tell. */
+function workingTree() {
+  const r = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_DIR, encoding: 'utf8' });
+  if (r.status !== 0) return 'working tree not checked';
+  return r.stdout.trim() === '' ? 'no uncommitted changes' : 'with uncommitted changes';
+}
+
 export function envInfo() {
   const cpus = os.cpus();
   let commit = '';
@@ -395,6 +402,7 @@ export function envInfo() {
     memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     platform: `${os.platform()} ${os.release()}`,
     commit: commit.slice(0, 12),
+    tree: workingTree(),
     loadStart: os.loadavg().map((l) => +l.toFixed(2)),
   };
 }
@@ -402,7 +410,7 @@ export function envInfo() {
 export function printEnv(info, extra = []) {
   const lines = [
     `Node ${info.node} · ${info.cpu} · ${info.cores} cores · ${info.memGiB} GiB · ${info.platform}`,
-    `pinconv ${info.commit ? `HEAD ${info.commit} (+ working tree), ` : ''}${snapshotNote || CLI}`,
+    `pinconv ${info.commit ? `HEAD ${info.commit} (${info.tree}), ` : ''}${snapshotNote || CLI}`,
     `peak RSS: ${rssMethod()}; load average (1/5/15 min) at start ${info.loadStart.join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews the figures)`,
     ...extra,
   ];
