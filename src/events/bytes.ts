@@ -29,8 +29,9 @@ function newBlock(bytes: number): Buffer {
 }
 
 /**
- * The bytes of the events settled in one chunk: events are written here as they are settled, and
- * the blocks cross to the main thread, transferred, not copied (and come back once read: BlockLease).
+ * The bytes of the events settled in one chunk: events are written here as they are settled, with
+ * no string in between, and the blocks cross to the main thread, transferred, not copied (and come
+ * back once read: BlockLease).
  *
  * Blocks all have one size (64 KiB; a bigger text gets a block of its own): buffers of varied
  * megabyte sizes, allocated in a worker and freed in the main thread, fragmented the malloc arenas.
@@ -85,6 +86,14 @@ export class ByteSink {
     return this.location;
   }
 
+  /** Writes an ASCII text (a hex digest, a plain JSON string) in quotes: `"text"`. */
+  quoted(text: string): void {
+    this.reserve(text.length + 2);
+    this.buffer[this.length++] = 0x22;
+    this.length += this.buffer.write(text, this.length, 'latin1');
+    this.buffer[this.length++] = 0x22;
+  }
+
   /** Writes an integer in decimal, as String() does for safe integers. */
   integer(value: number): void {
     if (!Number.isSafeInteger(value) || value < 0) {
@@ -133,6 +142,19 @@ export class ByteSink {
   utf8(text: string): void {
     this.reserve(text.length * 3);
     this.length += this.buffer.write(text, this.length, 'utf8');
+  }
+
+  /** Writes text as a JSON string, exactly as JSON.stringify does. */
+  jsonText(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      // Control characters, quotes, backslashes and non-ASCII take JSON.stringify's way.
+      if (code < 0x20 || code === 0x22 || code === 0x5c || code > 0x7e) {
+        this.utf8(JSON.stringify(text));
+        return;
+      }
+    }
+    this.quoted(text);
   }
 
   /** The blocks written so far, each on a buffer of its own (safe to transfer); the sink starts afresh. */
