@@ -97,12 +97,12 @@ async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> 
  * Below this size a known file is processed in the main thread: starting workers would cost more
  * than they save (a worker's start and the warm-up of its compiled code, on both passes' chunks).
  * Where the two cross depends on the work per row. Sending (or a dry run) hashes every personal
- * field. On 2 cores, with 2 workers against the main thread alone, 100,000 rows of the bench's order
- * export (16 MB) took 1.76–1.82 s against 1.89–1.91 s, but 16 MiB of its item export 1.35–1.37 s
- * against 1.25–1.30 s: 8 MiB stays, between the two. The upload CSV hashes an email (and a phone or maid, with
- * those columns): the same file took 1.15–1.25 s with workers against 0.89–0.92 s without; 300,000
- * rows (47 MB) 1.81–1.85 s against 1.76–1.82 s; an NDJSON item export of 32 MiB 1.36–1.39 s against
- * 1.39–1.46 s.
+ * field. On 2 cores, with 2 workers against the main thread alone, 100,000 rows of the bench's
+ * order export (16 MB) took 1.76–1.82 s against 1.89–1.91 s, but 16 MiB of its item export
+ * 1.35–1.37 s against 1.25–1.30 s: 8 MiB stays, between the two. The upload CSV hashes an email
+ * (and a phone or maid, with those columns): the same 16 MB took 1.15–1.25 s with workers against
+ * 0.89–0.92 s without; 300,000 rows (47 MB) 1.81–1.85 s against 1.76–1.82 s; 32 MiB of the item
+ * export 1.36–1.39 s against 1.39–1.46 s.
  */
 export const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 export const UPLOAD_WORKER_MIN_BYTES = 32 * 1024 * 1024;
