@@ -134,7 +134,7 @@ export class Report {
   summary(): string {
     const seconds = (Date.now() - this.startedAt) / 1000;
     const lines = [
-      `pinconv ${this.command}: ${this.rows.read} rows read in ${seconds.toFixed(1)} s (${rate(this.rows.read, seconds)} rows/s)`,
+      `pinconv ${this.command}: ${this.rows.read} rows read in ${seconds.toFixed(seconds < 1 ? 2 : 1)} s (${rate(this.rows.read, seconds)} rows/s)`,
       `  rows:     ${this.rows.inEvents} in events, ${this.rows.rejected} rejected, ${this.rows.excluded} excluded`,
       `  events:   ${this.events.built} built, ${this.events.excluded} excluded (${this.events.excludedByWindow} outside the time window${this.events.excludedByLimit ? `, ${this.events.excludedByLimit} past --limit` : ''})`,
     ];
