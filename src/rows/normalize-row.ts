@@ -177,11 +177,14 @@ export class RowNormalizer {
   readonly invalid: InvalidFieldCounts = {};
   private readonly rules: RowRules;
   private readonly defaultPhoneCountry: CountryCode;
+  /** Whether the phone is hashed: only then is a row's country looked up among calling codes (libphonenumber). */
+  private readonly wantsPhone: boolean;
 
   constructor(rules: RowRules) {
     this.rules = rules;
     const wanted = new Set(rules.userKeys ?? USER_KEYS);
-    this.defaultPhoneCountry = phoneCountry(rules.defaultCountry) ?? 'US';
+    this.wantsPhone = wanted.has('ph');
+    this.defaultPhoneCountry = (this.wantsPhone ? phoneCountry(rules.defaultCountry) : undefined) ?? 'US';
     this.specs = (Object.keys(PERSONAL_RULES) as PersonalField[])
       .filter((field) => wanted.has(PERSONAL_KEY[field]))
       .map((field) => {
@@ -274,7 +277,7 @@ export class RowNormalizer {
       const code = raw === '' ? undefined : normalizeCountry(raw);
       found =
         code !== undefined && code.length === 2
-          ? { postal: code, phone: phoneCountry(code) ?? this.defaultPhoneCountry }
+          ? { postal: code, phone: (this.wantsPhone ? phoneCountry(code) : undefined) ?? this.defaultPhoneCountry }
           : { postal: this.rules.defaultCountry, phone: this.defaultPhoneCountry };
       if (this.countries.size >= MEMO_ENTRIES) this.countries.clear();
       this.countries.set(raw, found);

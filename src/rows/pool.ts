@@ -31,8 +31,9 @@ interface Pending {
  * Worker threads that parse and normalise chunks while the main thread reads, groups and writes.
  * They are started once per run and serve each pass over each input in turn (the prescan, then the
  * second pass): a worker takes 0.1 s to its first result alone, about 0.2 s beside a busy main
- * thread (Node, then the modules: the phone metadata, the field rules), while the main thread can
- * only read ahead. Started once per pass, that wait came twice on every file.
+ * thread (Node, then the modules: the field rules, and the phone metadata where phones are hashed),
+ * while the main thread can only read ahead. Started once per pass, that wait came twice on every
+ * file.
  */
 export class WorkerPool {
   private workers: Worker[] | undefined;
