@@ -184,7 +184,7 @@ export class RowNormalizer {
     this.rules = rules;
     const wanted = new Set(rules.userKeys ?? USER_KEYS);
     this.wantsPhone = wanted.has('ph');
-    this.defaultPhoneCountry = (this.wantsPhone ? phoneCountry(rules.defaultCountry) : undefined) ?? 'US';
+    this.defaultPhoneCountry = this.phoneCountryOf(rules.defaultCountry) ?? 'US';
     this.specs = (Object.keys(PERSONAL_RULES) as PersonalField[])
       .filter((field) => wanted.has(PERSONAL_KEY[field]))
       .map((field) => {
@@ -201,6 +201,11 @@ export class RowNormalizer {
           memoEntries: 0,
         };
       });
+  }
+
+  /** A country's calling-code region, only when the phone is hashed (libphonenumber loads at first use). */
+  private phoneCountryOf(code: string | undefined): CountryCode | undefined {
+    return this.wantsPhone ? phoneCountry(code) : undefined;
   }
 
   private countInvalid(field: Field): void {
@@ -277,7 +282,7 @@ export class RowNormalizer {
       const code = raw === '' ? undefined : normalizeCountry(raw);
       found =
         code !== undefined && code.length === 2
-          ? { postal: code, phone: (this.wantsPhone ? phoneCountry(code) : undefined) ?? this.defaultPhoneCountry }
+          ? { postal: code, phone: this.phoneCountryOf(code) ?? this.defaultPhoneCountry }
           : { postal: this.rules.defaultCountry, phone: this.defaultPhoneCountry };
       if (this.countries.size >= MEMO_ENTRIES) this.countries.clear();
       this.countries.set(raw, found);
