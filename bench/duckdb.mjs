@@ -3,7 +3,8 @@
 // order-level export — read the CSV (all varchar), normalise and SHA-256 the personal fields,
 // parse the event time, keep valid rows, one row per order_id, COPY TO a CSV — with threads=2 and
 // threads=1. Each engine runs in its own child process, so wall time and peak RSS are its own.
-// Then `pinconv csv` on the same file; its wall time is printed as a ratio to DuckDB's (2 threads).
+// Then plain.mjs, a plain Node program writing the same columns without pinconv's rules (threads=2
+// and 1), and `pinconv csv` on the same file; wall times are printed as ratios to DuckDB's (2 threads).
 import path from 'node:path';
 import { rmSync, statSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import {
 } from './lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
+const PLAIN = path.join(path.dirname(SELF), 'plain.mjs');
 const USAGE = `node duckdb.mjs [options]         (npm run bench:duckdb -- [options])
 
   --rows N        rows of the generated order-level export (default 1000000)
@@ -182,6 +184,25 @@ for (const threads of [2, 1]) {
     outBytes: safeSize(out), code: r.code, out });
 }
 
+// The plain-Node reference (plain.mjs): the same columns without pinconv's rules or grouping.
+for (const threads of [2, 1]) {
+  const out = path.join(work, `plain-t${threads}.csv`);
+  log(`plain Node threads=${threads}: node plain.mjs --child ${threads} ${data.file} ${out}`);
+  if (opts.waitIdle > 0) await waitIdle(opts.waitIdle);
+  const r = await runMeasured(process.execPath, [PLAIN, '--child', String(threads), data.file, out], { stdout: 'pipe' });
+  let parsed;
+  try {
+    parsed = JSON.parse(r.stdout.trim().split('\n').pop());
+  } catch {
+    parsed = undefined;
+  }
+  if (r.code !== 0 || !parsed) problems.push(`plain Node threads=${threads} failed (exit ${r.code ?? r.signal}):\n${tail(r.stderr)}`);
+  const parts = threads === 1 ? [out] : Array.from({ length: threads }, (_, k) => `${out}.${k}`);
+  const sizes = parts.map(safeSize);
+  results.push({ engine: 'plain Node', threads: String(threads), seconds: r.seconds, peakRssKB: r.peakRssKB, cpuSeconds: r.cpuSeconds, otherCores: r.otherCores,
+    outRows: parsed?.rows, outBytes: sizes.every((n) => n !== undefined) ? sizes.reduce((a, b) => a + b, 0) : undefined, code: r.code, outFiles: parts });
+}
+
 {
   const outDir = path.join(work, 'pinconv-upload');
   const report = path.join(work, 'pinconv-csv.report.json');
@@ -216,6 +237,7 @@ let agreement;
 for (const r of results) {
   if (opts.keepOutput) continue;
   if (r.out) rmSync(r.out, { force: true });
+  for (const file of r.outFiles ?? []) rmSync(file, { force: true });
   if (r.outDir) rmSync(r.outDir, { recursive: true, force: true });
 }
 
@@ -288,6 +310,11 @@ const pin = results.find((r) => r.engine === 'pinconv csv');
 if (duck2 && pin && duck2.code === 0) {
   process.stdout.write(`\npinconv csv / DuckDB (threads=2) wall time: ${(pin.seconds / duck2.seconds).toFixed(2)}x  ` +
     `(${fmtSec(pin.seconds)} s vs ${fmtSec(duck2.seconds)} s, same run)\n`);
+}
+const plain2 = results.find((r) => r.engine === 'plain Node' && r.threads === '2');
+if (plain2 && pin && plain2.code === 0) {
+  process.stdout.write(`pinconv csv / plain Node (threads=2) wall time: ${(pin.seconds / plain2.seconds).toFixed(2)}x  ` +
+    `(plain.mjs: the same columns with no rules, no rejects, no grouping by order_id, one pass)\n`);
 }
 if (agreement?.error) process.stdout.write(`output comparison failed: ${agreement.error}\n`);
 else if (agreement) {
