@@ -113,6 +113,8 @@ interface Run {
 
 async function finishReport(run: Run, options: PipelineOptions, failed: boolean): Promise<number> {
   const { report } = run;
+  // The sender may have stopped before the pipeline saw the stop: the report says so either way.
+  if (run.stopped) report.interrupted = true;
   await report.closeRejects();
   if (options.report !== undefined) {
     await writeFile(options.report, JSON.stringify(report.toJSON(), null, 2) + '\n');

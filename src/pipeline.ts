@@ -150,7 +150,7 @@ export class EventItem {
 
 export interface PipelineIO {
   stdin?: Readable;
-  /** Stops reading when it returns true (Ctrl-C); what was read is still finished. */
+  /** Stops reading when it returns true (Ctrl-C): orders still open are not finished (their rows count as excluded). */
   stopped?: () => boolean;
 }
 
@@ -367,7 +367,13 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       // The chunk's blocks go back to the workers once the events that point into them are out.
       lease?.end();
       if (out.length > 0) yield out;
-      if (io.stopped?.()) break;
+      // Ctrl-C: what was read is not finished. An order still open may have rows further on, and an
+      // event built from part of them would carry a wrong value under the event_id of the whole
+      // order; its rows count as excluded, as at --limit (finally).
+      if (io.stopped?.()) {
+        report.interrupted = true;
+        return;
+      }
       // --limit N stops after N events (PRODUCT §5): the rest of the input is not read, and the rows
       // of orders still open count as excluded, as at any early stop (finally).
       if (report.events.built >= limit) {
@@ -402,7 +408,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     await grouper.close?.();
     report.mergeInvalid(invalid, resolver);
     if (!completed) {
-      // The run stopped early (--limit reached, a fatal answer, a reader gone with EPIPE): rows of
+      // The run stopped early (--limit reached, Ctrl-C, a fatal answer, a reader gone with EPIPE): rows of
       // orders that were still open never became events. They are counted as excluded, so the totals
       // still add up.
       const open = report.rows.read - report.rows.inEvents - report.rows.rejected - report.rows.excluded;

@@ -32,6 +32,8 @@ export class Report {
   rowsExcludedByStop = 0;
   /** --limit N was reached while the input was read: the rest of it was not read. */
   stoppedAtLimit = false;
+  /** Ctrl-C (or SIGTERM) stopped the reading: the rest of the input was not read. */
+  interrupted = false;
   events = { built: 0, excluded: 0, excludedByWindow: 0, excludedByLimit: 0, alreadySent: 0, sent: 0, processed: 0, failed: 0 };
   requests = { sent: 0, retried: 0, rateLimited: 0 };
   rejects: Partial<Record<RejectReason, number>> = {};
@@ -117,6 +119,7 @@ export class Report {
       rows: { ...this.rows, ...(this.rowsExcludedByStop > 0 ? { excludedByStop: this.rowsExcludedByStop } : {}) },
       events: { ...this.events },
       ...(this.stoppedAtLimit ? { stoppedAtLimit: true } : {}),
+      ...(this.interrupted ? { interrupted: true } : {}),
       requests: { ...this.requests },
       rejects: { ...this.rejects },
       invalidFields: { ...this.invalidFields },
@@ -138,9 +141,10 @@ export class Report {
       `  rows:     ${this.rows.inEvents} in events, ${this.rows.rejected} rejected, ${this.rows.excluded} excluded`,
       `  events:   ${this.events.built} built, ${this.events.excluded} excluded (${this.events.excludedByWindow} outside the time window${this.events.excludedByLimit ? `, ${this.events.excludedByLimit} past --limit` : ''})`,
     ];
-    if (this.stoppedAtLimit) {
+    const stoppedBy = this.stoppedAtLimit ? `--limit reached after ${this.events.built} events` : this.interrupted ? 'interrupted' : undefined;
+    if (stoppedBy !== undefined) {
       lines.push(
-        `  stopped:  --limit reached after ${this.events.built} events: reading stopped there` +
+        `  stopped:  ${stoppedBy}: reading stopped there` +
           (this.rowsExcludedByStop > 0 ? ` (${this.rowsExcludedByStop} rows of orders still open count as excluded)` : ''),
       );
     }
