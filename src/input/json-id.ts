@@ -1,3 +1,4 @@
+import { wellFormed } from '../normalize/text.js';
 import type { Cell } from '../rows/normalize-row.js';
 
 /** The scan could not tell: the caller parses the line. */
@@ -54,7 +55,7 @@ function nestedEnd(line: string, at: number): number {
 function stringValue(token: string): string | typeof UNSURE {
   if (token.indexOf('\\') < 0) return token.slice(1, -1);
   try {
-    return JSON.parse(token) as string;
+    return wellFormed(JSON.parse(token) as string);
   } catch {
     return UNSURE;
   }

@@ -31,3 +31,15 @@ export function personal(raw: string, rule: (clean: string) => string | undefine
   // ("a-\u0301" → "a\u0301" → "á").
   return out === undefined || out === '' ? undefined : nfc(out);
 }
+
+type Surrogates = string & { isWellFormed(): boolean; toWellFormed(): string };
+
+/**
+ * The text with each lone UTF-16 surrogate replaced by U+FFFD. Only a JSON escape (`"\ud800"`) can
+ * make one: text decoded from UTF-8 never holds one. Writing text as UTF-8 (a spill file, the upload
+ * CSV) makes the same replacement, so an order id must have it from the start, or its rows held in
+ * memory and its rows spilled would name two orders.
+ */
+export function wellFormed(text: string): string {
+  return (text as Surrogates).isWellFormed() ? text : (text as Surrogates).toWellFormed();
+}

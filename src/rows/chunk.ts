@@ -3,6 +3,7 @@ import type { Position } from '../errors.js';
 import { describeCsvError } from '../input/csv.js';
 import { CsvScan, nextHigh, ParsedRecords, wordsOf, type CsvRecords } from '../input/csv-fast.js';
 import { orderIdCell, UNSURE } from '../input/json-id.js';
+import { wellFormed } from '../normalize/text.js';
 import type { Delimiter } from '../input/detect.js';
 import { ColumnResolver, FIELDS, FIELD_INDEX, type Field } from './columns.js';
 import type { BlockLease } from '../events/bytes.js';
@@ -341,8 +342,11 @@ export function objectCells(value: unknown, resolver: ColumnResolver): Cell[] | 
     const field = resolver.resolve(key);
     if (field === undefined) continue;
     const cell = (value as Record<string, unknown>)[key];
-    // Nested values are no cells; they read as missing. The first key naming a field wins.
-    if ((cell === null || typeof cell !== 'object') && cells[FIELD_INDEX[field]] === undefined) cells[FIELD_INDEX[field]] = cell as Cell;
+    // Nested values are no cells; they read as missing. The first key naming a field wins. A lone
+    // surrogate (from a "\ud800" escape) reads as U+FFFD, as it would once written as UTF-8.
+    if ((cell === null || typeof cell !== 'object') && cells[FIELD_INDEX[field]] === undefined) {
+      cells[FIELD_INDEX[field]] = typeof cell === 'string' ? wellFormed(cell) : (cell as Cell);
+    }
   }
   return cells;
 }

@@ -67,6 +67,25 @@ describe('spill to disk', () => {
     expect(readdirSync(root)).toEqual([]);
   });
 
+  it('reads a lone surrogate in an NDJSON value as U+FFFD, so that the spill cannot split its order', async () => {
+    // "\ud800" escapes: JSON.parse makes lone surrogates, which UTF-8 (a spill file) cannot hold.
+    const line = (id: string, price: number, product: string): string =>
+      `{"order_id":"${id}","email":"u@example.com","timestamp":"2026-11-27T01:00:00Z","currency":"USD","price":"${price}","quantity":1,"product_id":"${product}"}\n`;
+    let input = line('X\\ud800', 1, 'p\\udfff') + line('Y\\udfff\\ud800', 2, 'q');
+    for (let i = 0; i < 50; i++) input += line(`F-${i}`, 3, 'f');
+    input += line('X\\ud800', 4, 'r') + line('Y\\udfff\\ud800', 5, 'q');
+    const root = tempDir('pinconv-spill-test-');
+    const memory = await runPipeline(input);
+    const spilled = await runPipeline(input, { maxOpenOrders: 10, tempDir: root });
+    expect(spilled.events.map((e) => e.json)).toEqual(memory.events.map((e) => e.json));
+    expect(memory.events).toHaveLength(52);
+    const x = memory.events.find((e) => e.event.custom_data.order_id === 'X\uFFFD');
+    expect(x?.event.custom_data.value).toBe('5');
+    expect(x?.event.custom_data.content_ids).toEqual(['p\uFFFD', 'r']);
+    expect(memory.events.find((e) => e.event.custom_data.order_id === 'Y\uFFFD\uFFFD')?.event.custom_data.value).toBe('7');
+    expect(readdirSync(root)).toEqual([]);
+  });
+
   it('cleans up when the run fails midway', async () => {
     const root = tempDir('pinconv-spill-test-');
     const input = scattered(200, 2) + 'O-1,"unterminated,2026-11-27T01:00:00Z,USD,2,1,\n';

@@ -73,5 +73,7 @@ describe('orderIdCell: the order_id cell of an NDJSON line without JSON.parse', 
     expect(orderIdCell('{"email":"a"}', names)).toBeUndefined();
     expect(orderIdCell('{"order_id":"A","order_id":"B"}', names)).toBe(UNSURE);
     expect(orderIdCell('[{"order_id":"A"}]', names)).toBe(UNSURE);
+    // A lone surrogate reads as U+FFFD, as in objectCells.
+    expect(orderIdCell('{"order_id":"X\\ud800"}', names)).toBe('X\uFFFD');
   });
 });
