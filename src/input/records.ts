@@ -4,7 +4,7 @@ import { EXIT, InputError } from '../errors.js';
 import type { BlockLease } from '../events/bytes.js';
 import type { ChunkHeads } from '../events/settle.js';
 import { RunIndex } from '../events/runs.js';
-import { ChunkProcessor, type ChunkConfig, type ChunkResult, type RowItem } from '../rows/chunk.js';
+import { ChunkProcessor, SEQ_PER_CHUNK, type ChunkConfig, type ChunkResult, type RowItem } from '../rows/chunk.js';
 import type { ColumnResolver, Field } from '../rows/columns.js';
 import type { InvalidFieldCounts, RowRules } from '../rows/normalize-row.js';
 import { InlineRunner, type ChunkRunner, type WorkerPool } from '../rows/pool.js';
@@ -140,6 +140,7 @@ async function* chunkResults(
   format: 'csv' | 'ndjson',
   options: ReadOptions,
   scan: boolean,
+  firstChunk = 0,
 ): AsyncGenerator<ChunkResult> {
   const delimiter = options.delimiter ?? detectDelimiter(head);
   const chunks = chunkRecords(bytes, {
@@ -159,6 +160,7 @@ async function* chunkResults(
     rules: options.rules,
     renames: [...options.resolver.renames],
     scan,
+    firstChunk,
     ...(options.group && !scan ? { group: options.group } : {}),
   };
   if (scan && format === 'csv' && !config.columnFields.includes('order_id')) {
@@ -192,8 +194,15 @@ export interface RowBatch {
   heads?: ChunkHeads | undefined;
 }
 
-async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, format: 'csv' | 'ndjson', options: ReadOptions): AsyncGenerator<RowBatch> {
-  for await (const result of chunkResults(bytes, head, source, format, options, false)) {
+/** Chunks of the files read so far in a pass: each file's sequence numbers go on from the last one's. */
+interface ChunkCount {
+  chunks: number;
+}
+
+async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, format: 'csv' | 'ndjson', options: ReadOptions, count: ChunkCount): AsyncGenerator<RowBatch> {
+  const firstChunk = count.chunks;
+  for await (const result of chunkResults(bytes, head, source, format, options, false, firstChunk)) {
+    count.chunks++;
     for (const [field, count] of Object.entries(result.invalid) as Array<[Field, number]>) {
       options.invalid[field] = (options.invalid[field] ?? 0) + count;
     }
@@ -243,13 +252,14 @@ export async function scanRuns(sources: readonly Source[], options: ReadOptions,
   return index;
 }
 
-async function* jsonArrayRows(bytes: Readable, source: Source, options: ReadOptions): AsyncGenerator<RowBatch> {
+async function* jsonArrayRows(bytes: Readable, source: Source, options: ReadOptions, count: ChunkCount): AsyncGenerator<RowBatch> {
   const processor = new ChunkProcessor({
     kind: 'ndjson', file: source.name, delimiter: ',', columnFields: [], maxRecordBytes: options.maxRecordBytes,
     rules: options.rules, renames: [...options.resolver.renames],
   });
   let batch: RowItem[] = [];
-  let seq = 0;
+  const firstSeq = count.chunks * SEQ_PER_CHUNK;
+  let seq = firstSeq;
   try {
     for await (const { value, line } of readJsonArray(bytes, source.name)) {
       batch.push(processor.object(value, seq++, { file: source.name, line, unit: 'record' }));
@@ -260,6 +270,8 @@ async function* jsonArrayRows(bytes: Readable, source: Source, options: ReadOpti
     }
     if (batch.length > 0) yield { items: batch };
   } finally {
+    // The records count as chunks of SEQ_PER_CHUNK each, for the files after this one.
+    count.chunks += Math.floor((seq - firstSeq) / SEQ_PER_CHUNK) + 1;
     for (const [field, count] of Object.entries(processor.invalidCounts) as Array<[Field, number]>) {
       options.invalid[field] = (options.invalid[field] ?? 0) + count;
     }
@@ -278,10 +290,11 @@ export async function* readRows(
   options: ReadOptions,
   counter: ByteCounter,
 ): AsyncGenerator<RowBatch> {
+  const chunks: ChunkCount = { chunks: 0 };
   for (const source of sources) {
     const { head, stream, format } = await openSource(source, options, counter);
     let count = 0;
-    const rows = format === 'json' ? jsonArrayRows(stream, source, options) : chunkedRows(stream, head, source, format, options);
+    const rows = format === 'json' ? jsonArrayRows(stream, source, options, chunks) : chunkedRows(stream, head, source, format, options, chunks);
     for await (const batch of rows) {
       count += batch.items.length;
       yield batch;

@@ -35,8 +35,12 @@ function pieceEnd(bytes: Buffer, from: number): number {
   return cut >= from ? cut + 1 : bytes.length;
 }
 
-/** Sequence numbers order rows across chunks: chunk index × 2^21 + record index within the chunk. */
-const SEQ_PER_CHUNK = 2 ** 21;
+/**
+ * Sequence numbers order rows across chunks and files: (chunks of earlier files + chunk index) ×
+ * 2^21 + record index within the chunk. They decide the order of events (their orders' first rows)
+ * wherever orders are merged back by it (the spill).
+ */
+export const SEQ_PER_CHUNK = 2 ** 21;
 
 /** Everything a chunk processor needs; plain data, so it can be handed to a worker thread. */
 export interface ChunkConfig {
@@ -51,6 +55,8 @@ export interface ChunkConfig {
   renames: Array<[string, Field]>;
   /** Prescan: read only the order ids and return their runs (events/runs.ts), no rows. */
   scan?: boolean;
+  /** Chunks of the files read before this one in the same pass, so that sequence numbers go on from theirs. */
+  firstChunk?: number;
   /** After a prescan: the words of its multi-run filter, its row counts, and the event rules to settle orders with. */
   group?: { repeatWords: Uint32Array; rowCounts: Uint8Array; eventRules: EventRules };
 }
@@ -143,6 +149,7 @@ export class ChunkProcessor {
   }
 
   private csv(bytes: Buffer, startLine: number, index: number, skipHeader: boolean, items: RowItem[]): void {
+    const firstChunk = this.config.firstChunk ?? 0;
     if (this.runs && !skipHeader) {
       let quick = true;
       for (let from = 0; from < bytes.length && quick; ) {
@@ -185,7 +192,7 @@ export class ChunkProcessor {
           continue;
         }
         const pos: Position = { file, line: recordLine };
-        const seq = index * SEQ_PER_CHUNK + k++;
+        const seq = (firstChunk + index) * SEQ_PER_CHUNK + k++;
         const width = source.width(r);
         if (width > this.width) {
           items.push({ pos, reason: 'BAD_ROW', message: `the record has ${width} fields, the header ${this.width}` });
@@ -258,6 +265,7 @@ export class ChunkProcessor {
   }
 
   private ndjson(bytes: Buffer, startLine: number, index: number, items: RowItem[]): void {
+    const firstChunk = this.config.firstChunk ?? 0;
     // Read as latin1, a character per byte, and only the lines holding a byte over 127 decoded as
     // UTF-8 (a line end is never inside a multi-byte character): most lines of an export are ASCII,
     // and decoding a whole chunk as UTF-8 cost more than parsing its JSON (bench item export).
@@ -297,7 +305,7 @@ export class ChunkProcessor {
           throw { message: 'not a valid JSON line', line: recordLine };
         }
         const pos: Position = { file, line: recordLine };
-        const seq = index * SEQ_PER_CHUNK + k++;
+        const seq = (firstChunk + index) * SEQ_PER_CHUNK + k++;
         const cells = objectCells(value, this.resolver);
         if (cells === undefined) items.push({ pos, reason: 'BAD_ROW', message: 'the record is not a JSON object' });
         else if (this.runs) this.runs.add(orderIdOf(cells[FIELD_INDEX.order_id]));

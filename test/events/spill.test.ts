@@ -1,7 +1,10 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runPipeline } from '../helpers/pipeline.js';
+import { resolveSendOptions } from '../../src/options.js';
+import { buildEvents } from '../../src/pipeline.js';
+import { Report } from '../../src/report.js';
+import { NOW, runPipeline } from '../helpers/pipeline.js';
 import { tempDir } from '../helpers/temp.js';
 import { csvRow } from '../../src/upload/rows.js';
 
@@ -83,6 +86,34 @@ describe('spill to disk', () => {
     expect(x?.event.custom_data.value).toBe('5');
     expect(x?.event.custom_data.content_ids).toEqual(['p\uFFFD', 'r']);
     expect(memory.events.find((e) => e.event.custom_data.order_id === 'Y\uFFFD\uFFFD')?.event.custom_data.value).toBe('7');
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('keeps the order of first rows across files (sequence numbers go on from file to file)', async () => {
+    const dir = tempDir('pinconv-spill-files-');
+    // The same rows as CSV, NDJSON and a JSON array: each format numbers its rows its own way.
+    const file = (name: string, prefix: string, rows: number): string => {
+      const path = join(dir, name);
+      const records = Array.from({ length: rows }, (_, i) => ({ order_id: `${prefix}${i}`, email: `${prefix}${i}@example.com`, timestamp: '2026-11-27T01:00:00Z', currency: 'USD', price: `${i}.5` }));
+      const csv = 'order_id,email,timestamp,currency,price\n' + records.map((r) => `${Object.values(r).join(',')}\n`).join('');
+      const ndjson = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+      writeFileSync(path, name.endsWith('.csv') ? csv : name.endsWith('.ndjson') ? ndjson : JSON.stringify(records));
+      return path;
+    };
+    const inputs = [file('a.csv', 'A', 30), file('b.ndjson', 'B', 30), file('c.json', 'C', 30), file('d.csv', 'D', 30)];
+    const ids = async (raw: Record<string, unknown>): Promise<string[]> => {
+      const options = resolveSendOptions({ dryRun: true, now: NOW, quiet: true, threads: 1, inputs, prescan: 'off', ...raw });
+      const out: string[] = [];
+      for await (const batch of buildEvents(options, new Report())) out.push(...batch.map((e) => e.event.custom_data.order_id as string));
+      return out;
+    };
+    const memory = await ids({});
+    expect(memory.slice(0, 3)).toEqual(['A0', 'A1', 'A2']);
+    expect(memory.slice(28, 32)).toEqual(['A28', 'A29', 'B0', 'B1']);
+    expect(memory.slice(58, 62)).toEqual(['B28', 'B29', 'C0', 'C1']);
+    expect(memory).toHaveLength(120);
+    const root = tempDir('pinconv-spill-test-');
+    expect(await ids({ maxOpenOrders: 10, tempDir: root })).toEqual(memory);
     expect(readdirSync(root)).toEqual([]);
   });
 
