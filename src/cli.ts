@@ -3,8 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
-import { EXIT, PinconvError, UsageError } from './errors.js';
-import { LineWriter } from './output.js';
+import { EXIT, OutputError, PinconvError, UsageError } from './errors.js';
+import { checkWritable, LineWriter } from './output.js';
 import { resolveCsvOptions, resolveSendOptions, type PipelineOptions } from './options.js';
 import { buildEvents } from './pipeline.js';
 import { writeDryRun } from './pinterest/dry-run.js';
@@ -115,10 +115,17 @@ async function finishReport(run: Run, options: PipelineOptions, failed: boolean)
   const { report } = run;
   // The sender may have stopped before the pipeline saw the stop: the report says so either way.
   if (run.stopped) report.interrupted = true;
-  await report.closeRejects();
+  // The report is written even when the rejects file failed; the first failure is the one told.
+  const closed = await report.closeRejects().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   if (options.report !== undefined) {
-    await writeFile(options.report, JSON.stringify(report.toJSON(), null, 2) + '\n');
+    await writeFile(options.report, JSON.stringify(report.toJSON(), null, 2) + '\n').catch((error: NodeJS.ErrnoException) => {
+      if (!failed && closed === undefined) throw new OutputError(`--report ${options.report}: write failed (${error.code ?? 'error'})`);
+    });
   }
+  if (closed !== undefined && !failed) throw closed;
   // A fatal error is reported on one line of its own; the counts are in --report.
   if (!options.quiet && !failed) process.stderr.write(report.summary() + '\n');
   if (run.stopped) return EXIT.interrupted;
@@ -156,11 +163,11 @@ async function runSend(args: string[]): Promise<number> {
   const checkpoint = send ? await send.openCheckpoint(options) : undefined;
   // A resumed run reuses the first run's clock, so the same events fall in the window and batch alike.
   if (checkpoint?.resumedNow !== undefined && values.now === undefined) options = { ...options, now: checkpoint.resumedNow };
-  await run.report.openRejects(options.rejects);
+  await openOutputs(run, options, options.dryRun ? options.out : undefined);
   return withRun(run, options, async () => {
     const events = buildEvents(options, run.report, { stopped: () => run.stopped });
     if (send === undefined) {
-      const out = new LineWriter(options.out === undefined ? process.stdout : createWriteStream(options.out));
+      const out = options.out === undefined ? new LineWriter(process.stdout) : new LineWriter(createWriteStream(options.out), `--out ${options.out}`);
       await writeDryRun(events, out, options.batchSize);
       if (options.out !== undefined) await out.end();
     } else {
@@ -170,6 +177,13 @@ async function runSend(args: string[]): Promise<number> {
       });
     }
   });
+}
+
+/** Opens the rejects file, and checks that the report (and a dry run's --out FILE) can be written, before any input is read. */
+async function openOutputs(run: Run, options: PipelineOptions, out?: string): Promise<void> {
+  if (options.report !== undefined) await checkWritable(options.report, '--report');
+  if (out !== undefined) await checkWritable(out, '--out');
+  await run.report.openRejects(options.rejects);
 }
 
 /**
@@ -202,7 +216,7 @@ async function runCsv(args: string[]): Promise<number> {
   const options = resolveCsvOptions(values);
   const run: Run = { report: new Report(), stopped: false };
   run.report.command = 'csv';
-  await run.report.openRejects(options.rejects);
+  await openOutputs(run, options);
   const { writeUploadCsv } = await import('./upload/write.js');
   return withRun(run, options, () =>
     writeUploadCsv(buildEvents(options, run.report, { stopped: () => run.stopped }), options, run.report, {

@@ -1,6 +1,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import { once } from 'node:events';
 import { OutputError, type Position } from './errors.js';
+import { drained } from './output.js';
 import type { RejectReason } from './events/reasons.js';
 import type { Field, ColumnResolver } from './rows/columns.js';
 import type { InvalidFieldCounts } from './rows/normalize-row.js';
@@ -88,13 +90,20 @@ export class Report {
   private async writeRejects(reason: RejectReason, positions: readonly Position[], detail: Omit<RejectLine, 'file' | 'line' | 'reason'>): Promise<void> {
     const out = this.rejectsOut;
     if (out === undefined) return;
-    if (this.rejectsError) throw new OutputError(`--rejects: write failed (${(this.rejectsError as NodeJS.ErrnoException).code ?? 'error'})`);
+    if (this.rejectsError) throw this.rejectsFailure(this.rejectsError);
     let ok = true;
     for (const pos of positions) {
       const line: RejectLine = { file: pos.file, line: pos.line, ...(pos.unit ? { unit: pos.unit } : {}), reason, ...detail };
       ok = out.write(JSON.stringify(line) + '\n');
     }
-    if (!ok) await once(out, 'drain');
+    if (ok) return;
+    // A stream that failed never drains: wait for whichever comes first, then report the failure.
+    await drained(out);
+    if (this.rejectsError) throw this.rejectsFailure(this.rejectsError);
+  }
+
+  private rejectsFailure(error: NodeJS.ErrnoException): OutputError {
+    return new OutputError(`--rejects: write failed (${error.code ?? 'error'})`);
   }
 
   async closeRejects(): Promise<void> {
@@ -102,8 +111,9 @@ export class Report {
     if (out === undefined) return;
     this.rejectsOut = undefined;
     out.end();
-    await once(out, 'finish').catch(() => undefined);
-    if (this.rejectsError) throw new OutputError(`--rejects: write failed (${(this.rejectsError as NodeJS.ErrnoException).code ?? 'error'})`);
+    // finished(), unlike once('finish'), also settles for a stream that failed before.
+    await finished(out).catch(() => undefined);
+    if (this.rejectsError) throw this.rejectsFailure(this.rejectsError);
   }
 
   mergeInvalid(counts: InvalidFieldCounts, resolver: ColumnResolver): void {

@@ -82,7 +82,7 @@ class PartWriter {
     const name = partName(index);
     const tempPath = join(this.dir, `.${name}.partial`);
     const out = createWriteStream(tempPath, { highWaterMark: 1024 * 1024 });
-    const part: Part = { name, tempPath, out, writer: new LineWriter(out), hash: createHash('sha256'), rows: 0, bytes: 0 };
+    const part: Part = { name, tempPath, out, writer: new LineWriter(out, `--out ${this.dir}`), hash: createHash('sha256'), rows: 0, bytes: 0 };
     await this.append(part, this.header);
     return part;
   }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -57,5 +57,43 @@ describe('bad input: one clear line naming file and line, exit 1 or 2, no stack,
     const token = await runCli(['send', 'x.csv', '--token', 'secret-token', '--ad-account', '1']);
     expect(token.code).toBe(2);
     expect(token.stderr).not.toContain('secret-token');
+  });
+});
+
+describe('outputs that cannot be written: one clear line naming the option, exit 1, nothing read or sent first', () => {
+  const rejected = (rows: number): string => HEADER + Array.from({ length: rows }, (_, i) => `Z-${i},z${i}@example.com,not a time,USD,1\n`).join('');
+
+  it('--report or a dry run\'s --out that is a folder or has no folder fails before any event is written', async () => {
+    const input = file('orders.csv', HEADER + ROW);
+    const dir = tempDir('pinconv-out-');
+    for (const [args, message] of [
+      [['--report', dir], `pinconv: --report ${dir}: cannot write (EISDIR)`],
+      [['--report', join(dir, 'missing', 'r.json')], `pinconv: --report ${join(dir, 'missing', 'r.json')}: cannot write (ENOENT)`],
+      [['--out', dir], `pinconv: --out ${dir}: cannot write (EISDIR)`],
+      [['--out', join(input, 'x.ndjson')], `pinconv: --out ${join(input, 'x.ndjson')}: cannot write (ENOTDIR)`],
+    ] as const) {
+      const result = await runCli(['send', input, '--dry-run', '--now', NOW, ...args]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(message);
+      expect(result.stdout).toBe('');
+    }
+    const csv = await runCli(['csv', input, '--out', '-', '--now', NOW, '--report', dir]);
+    expect(csv.code).toBe(1);
+    expect(csv.stderr.trim()).toBe(`pinconv: --report ${dir}: cannot write (EISDIR)`);
+    expect(csv.stdout).toBe('');
+  });
+
+  it.runIf(process.platform === 'linux')('a rejects file that fills up (/dev/full) ends the run with its error, and the report is still written', async () => {
+    // Enough rejects to fill the stream's buffer: it waited for a 'drain' that a failed stream never
+    // emits, and Node left with exit 13 and no message.
+    const input = file('rejected.csv', rejected(2000));
+    const report = join(tempDir('pinconv-report-'), 'run.json');
+    for (const command of [['send', input, '--dry-run'], ['csv', input, '--out', join(tempDir('pinconv-parts-'), 'parts')]]) {
+      const result = await runCli([...command, '--now', NOW, '--rejects', '/dev/full', '--report', report]);
+      expect(result.signal).toBeNull();
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe('pinconv: --rejects: write failed (ENOSPC)');
+      expect(JSON.parse(readFileSync(report, 'utf8'))).toMatchObject({ rows: { read: expect.any(Number) } });
+    }
   });
 });
