@@ -90,11 +90,31 @@ function camel(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/**
+ * `--columns -quantity` and `--window-days -1` as `--name=value`: parseArgs takes a value that starts
+ * with "-" for an option of its own and refuses it as ambiguous.
+ */
+function joinDashValues(args: readonly string[], options: Options): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const next = args[i + 1];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[^-]/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
 /** argv → { camelCase option: value, inputs }, with usage errors phrased for people. */
 export function parseCommandLine(args: string[], options: Options): { values: Record<string, unknown>; help: boolean } {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinDashValues(args, options), options, allowPositionals: true, strict: true });
   } catch (error) {
     const text = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(`${text.replace(/^Unknown option/, 'unknown option')} (see --help)`);

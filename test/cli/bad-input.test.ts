@@ -54,6 +54,13 @@ describe('bad input: one clear line naming file and line, exit 1 or 2, no stack,
     const unknown = await runCli(['send', '--dry-run', '--bogus']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown option '--bogus'/);
+    // A value that starts with "-" is the option's value, as the help writes it.
+    const removed = await runCli(['csv', file('orders.csv', HEADER + ROW), '--out', '-', '--now', NOW, '--quiet', '--columns', '-quantity']);
+    expect(removed.code).toBe(0);
+    expect(removed.stdout.split('\n')[0]).toBe('email,event_time,event_type,event_source,value,order_id');
+    const negative = await runCli(['send', '--dry-run', '--window-days', '-1']);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr.trim()).toBe('pinconv: --window-days must be an integer from 1 to 3650, got "-1"');
     const token = await runCli(['send', 'x.csv', '--token', 'secret-token', '--ad-account', '1']);
     expect(token.code).toBe(2);
     expect(token.stderr).not.toContain('secret-token');
