@@ -129,6 +129,14 @@ export function parseCommandLine(args: string[], options: Options): { values: Re
 interface Run {
   report: Report;
   stopped: boolean;
+  /** Aborted at the first Ctrl-C: the input streams are destroyed, so reading stops even on a quiet pipe. */
+  stop: AbortController;
+}
+
+function newRun(command: string): Run {
+  const run: Run = { report: new Report(), stopped: false, stop: new AbortController() };
+  run.report.command = command;
+  return run;
 }
 
 async function finishReport(run: Run, options: PipelineOptions, failed: boolean): Promise<number> {
@@ -157,6 +165,7 @@ function onInterrupt(run: Run): () => void {
   const handler = (): void => {
     if (run.stopped) process.exit(EXIT.interrupted);
     run.stopped = true;
+    run.stop.abort();
     process.stderr.write('\npinconv: interrupted; finishing requests in flight (Ctrl-C again to quit now)\n');
   };
   process.on('SIGINT', handler);
@@ -177,15 +186,14 @@ async function runSend(args: string[]): Promise<number> {
     throw new UsageError('the token is never taken from the command line: set PINTEREST_ACCESS_TOKEN or use --token-file FILE');
   }
   let options = resolveSendOptions(values);
-  const run: Run = { report: new Report(), stopped: false };
-  run.report.command = options.dryRun ? 'send --dry-run' : 'send';
+  const run = newRun(options.dryRun ? 'send --dry-run' : 'send');
   const send = options.dryRun ? undefined : await import('./pinterest/send.js');
   const checkpoint = send ? await send.openCheckpoint(options) : undefined;
   // A resumed run reuses the first run's clock, so the same events fall in the window and batch alike.
   if (checkpoint?.resumedNow !== undefined && values.now === undefined) options = { ...options, now: checkpoint.resumedNow };
   await openOutputs(run, options, options.dryRun ? options.out : undefined);
   return withRun(run, options, async () => {
-    const events = buildEvents(options, run.report, { stopped: () => run.stopped });
+    const events = buildEvents(options, run.report, { stopped: () => run.stopped, signal: run.stop.signal });
     if (send === undefined) {
       const out = options.out === undefined ? new LineWriter(process.stdout) : new LineWriter(createWriteStream(options.out), `--out ${options.out}`);
       await writeDryRun(events, out, options.batchSize);
@@ -234,12 +242,11 @@ async function runCsv(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const options = resolveCsvOptions(values);
-  const run: Run = { report: new Report(), stopped: false };
-  run.report.command = 'csv';
+  const run = newRun('csv');
   await openOutputs(run, options);
   const { writeUploadCsv } = await import('./upload/write.js');
   return withRun(run, options, () =>
-    writeUploadCsv(buildEvents(options, run.report, { stopped: () => run.stopped }), options, run.report, {
+    writeUploadCsv(buildEvents(options, run.report, { stopped: () => run.stopped, signal: run.stop.signal }), options, run.report, {
       stopped: () => run.stopped,
     }),
   );

@@ -152,6 +152,8 @@ export interface PipelineIO {
   stdin?: Readable;
   /** Stops reading when it returns true (Ctrl-C): orders still open are not finished (their rows count as excluded). */
   stopped?: () => boolean;
+  /** Aborted with the stop: the input streams are destroyed, so that a read waiting on a quiet pipe ends too. */
+  signal?: AbortSignal;
 }
 
 function requiredColumns(options: PipelineOptions): Field[][] {
@@ -230,6 +232,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     chunkBytes: options.chunkBytes,
     workerMinBytes: options.workerMinBytes ?? (options.csvColumns ? UPLOAD_WORKER_MIN_BYTES : WORKER_MIN_BYTES),
     ...(io.stdin ? { stdin: io.stdin } : {}),
+    signal: io.signal,
   };
   let runs: RunIndex | undefined;
   let stamps: Stamp[] = [];
@@ -238,8 +241,14 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
     report.phase = 'scanning';
     const scanned = await scanRuns(sources, readOptions, report.scan).catch(async (error: unknown) => {
       await readOptions.pool?.close();
+      // A stop destroys the input streams: the read error that follows is the stop.
+      if (io.stopped?.()) return null;
       throw error;
     });
+    if (scanned === null) {
+      report.interrupted = true;
+      return;
+    }
     report.phase = 'reading';
     if (scanned) {
       report.prescan = { runs: scanned.runs, repeated: scanned.repeats, used: !scanned.abandoned };
@@ -317,69 +326,75 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
 
   let completed = false;
   try {
-    for await (const { items, bytes, lease, file, heads } of readRows(sources, readOptions, report.input)) {
-      const out: EventItem[] = [];
-      for (const item of items) {
-        report.rows.read++;
-        if (typeof item === 'number') {
-          // An order a worker put together and settled into its chunk's blocks (HeadTable): first the
-          // main thread's open order ends. Not refused, and not too large to send (the worker checked).
-          const table = heads as ChunkHeads;
-          const at = item * HEAD_FIELDS;
-          const rows = table.heads[at + HEAD_ROWS] as number;
-          const ended = settledInChunk(rows, table.heads[at + HEAD_HAS_ORDER_ID] === 1);
-          if (ended) await finishAll([ended], out);
-          if (admitted(table.heads[at + HEAD_EVENT_TIME] as number, rows)) {
-            counted(rows);
-            const event = EventItem.inChunk(table, item, file as string, bytes as Uint8Array[], csv);
-            if (lease !== undefined) event.hold(lease);
-            out.push(event);
+    try {
+      for await (const { items, bytes, lease, file, heads } of readRows(sources, readOptions, report.input)) {
+        const out: EventItem[] = [];
+        for (const item of items) {
+          report.rows.read++;
+          if (typeof item === 'number') {
+            // An order a worker put together and settled into its chunk's blocks (HeadTable): first the
+            // main thread's open order ends. Not refused, and not too large to send (the worker checked).
+            const table = heads as ChunkHeads;
+            const at = item * HEAD_FIELDS;
+            const rows = table.heads[at + HEAD_ROWS] as number;
+            const ended = settledInChunk(rows, table.heads[at + HEAD_HAS_ORDER_ID] === 1);
+            if (ended) await finishAll([ended], out);
+            if (admitted(table.heads[at + HEAD_EVENT_TIME] as number, rows)) {
+              counted(rows);
+              const event = EventItem.inChunk(table, item, file as string, bytes as Uint8Array[], csv);
+              if (lease !== undefined) event.hold(lease);
+              out.push(event);
+            }
+            continue;
           }
-          continue;
+          if (typeof item !== 'string') {
+            const { pos, reason, countFor, ...detail } = item;
+            await report.reject(reason, [pos], detail);
+            // A refused row of an order the grouper is still counting rows of.
+            const done = countFor !== undefined && grouper instanceof PrescanGrouper ? grouper.refused(countFor) : undefined;
+            if (done) await finishAll(done, out);
+            continue;
+          }
+          if (item.charCodeAt(0) === SETTLED_CODE) {
+            // An order a worker settled as a line: refused, or its event too large to send.
+            const settled = decodeSettled(item.slice(1), bytes, file);
+            const ended = settledInChunk(settled.rows, settled.hasOrderId);
+            if (ended) await finishAll([ended], out);
+            const rejected = take(settled, out, lease);
+            if (rejected) await rejected;
+            continue;
+          }
+          const grouped = grouper.addEncoded(item);
+          if (grouped.reject && grouped.row) {
+            await report.reject(grouped.reject, [grouped.row.pos], {
+              field: 'currency',
+              message: REASONS[grouped.reject],
+              ...orderIdField(grouped.row.orderId),
+            });
+          }
+          if (grouped.done) await finishAll(grouped.done, out);
         }
-        if (typeof item !== 'string') {
-          const { pos, reason, countFor, ...detail } = item;
-          await report.reject(reason, [pos], detail);
-          // A refused row of an order the grouper is still counting rows of.
-          const done = countFor !== undefined && grouper instanceof PrescanGrouper ? grouper.refused(countFor) : undefined;
-          if (done) await finishAll(done, out);
-          continue;
+        // The chunk's blocks go back to the workers once the events that point into them are out.
+        lease?.end();
+        if (out.length > 0) yield out;
+        if (io.stopped?.()) break;
+        // --limit N stops after N events (PRODUCT §5): the rest of the input is not read, and the rows
+        // of orders still open count as excluded, as at any early stop (finally).
+        if (report.events.built >= limit) {
+          report.stoppedAtLimit = true;
+          return;
         }
-        if (item.charCodeAt(0) === SETTLED_CODE) {
-          // An order a worker settled as a line: refused, or its event too large to send.
-          const settled = decodeSettled(item.slice(1), bytes, file);
-          const ended = settledInChunk(settled.rows, settled.hasOrderId);
-          if (ended) await finishAll([ended], out);
-          const rejected = take(settled, out, lease);
-          if (rejected) await rejected;
-          continue;
-        }
-        const grouped = grouper.addEncoded(item);
-        if (grouped.reject && grouped.row) {
-          await report.reject(grouped.reject, [grouped.row.pos], {
-            field: 'currency',
-            message: REASONS[grouped.reject],
-            ...orderIdField(grouped.row.orderId),
-          });
-        }
-        if (grouped.done) await finishAll(grouped.done, out);
       }
-      // The chunk's blocks go back to the workers once the events that point into them are out.
-      lease?.end();
-      if (out.length > 0) yield out;
-      // Ctrl-C: what was read is not finished. An order still open may have rows further on, and an
-      // event built from part of them would carry a wrong value under the event_id of the whole
-      // order; its rows count as excluded, as at --limit (finally).
-      if (io.stopped?.()) {
-        report.interrupted = true;
-        return;
-      }
-      // --limit N stops after N events (PRODUCT §5): the rest of the input is not read, and the rows
-      // of orders still open count as excluded, as at any early stop (finally).
-      if (report.events.built >= limit) {
-        report.stoppedAtLimit = true;
-        return;
-      }
+    } catch (error) {
+      // A stop destroys the input streams (io.signal): the read error that follows is the stop.
+      if (!io.stopped?.()) throw error;
+    }
+    // Ctrl-C: what was read is not finished. An order still open may have rows further on, and an
+    // event built from part of them would carry a wrong value under the event_id of the whole
+    // order; its rows count as excluded, as at --limit (finally).
+    if (io.stopped?.()) {
+      report.interrupted = true;
+      return;
     }
     // Every pass is over: the workers' heaps go before the spill's threads start theirs.
     await readOptions.pool?.close();

@@ -73,11 +73,16 @@ const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
 /** Opens a source as a stream of plain bytes: gzip is detected by its magic bytes, not by the name. */
-export async function openBytes(source: Source, counter: ByteCounter, stdin: Readable = process.stdin, pieceBytes = 256 * 1024): Promise<Readable> {
+export async function openBytes(source: Source, counter: ByteCounter, stdin: Readable = process.stdin, pieceBytes = 256 * 1024, signal?: AbortSignal): Promise<Readable> {
   if (source.path === undefined && (stdin as NodeJS.ReadStream).isTTY) {
     process.stderr.write('pinconv: reading the export from the terminal (stdin); end with Ctrl-D, or give a FILE\n');
   }
   const raw = source.path === undefined ? stdin : createReadStream(source.path, { highWaterMark: pieceBytes });
+  // A stop (Ctrl-C) ends the read at once, even one waiting on a pipe that has gone quiet.
+  if (signal !== undefined) {
+    if (signal.aborted) raw.destroy();
+    else signal.addEventListener('abort', () => raw.destroy(), { once: true });
+  }
   raw.on('data', (chunk: Buffer) => {
     counter.bytes += chunk.length;
   });

@@ -28,6 +28,8 @@ export interface ReadOptions {
   /** Invalid values per field, added up over every chunk. */
   invalid: InvalidFieldCounts;
   stdin?: Readable;
+  /** Aborted to stop reading at once (Ctrl-C): the input streams are destroyed. */
+  signal?: AbortSignal | undefined;
   /** Target chunk size (CHUNK_BYTES by default). */
   chunkBytes?: number | undefined;
   /** Below this size a known file is processed in the main thread (WORKER_MIN_BYTES by default). */
@@ -214,7 +216,7 @@ async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, forma
 /** Opens a source and reads its first bytes: the stream (replaying them) and the format. */
 async function openSource(source: Source, options: ReadOptions, counter: ByteCounter): Promise<{ head: Buffer; stream: Readable; format: Format }> {
   // Small test chunks need small reads: a chunk cannot end before the piece read does.
-  const plain = await openBytes(source, counter, options.stdin, Math.min(256 * 1024, Math.max(options.chunkBytes ?? Infinity, 512)));
+  const plain = await openBytes(source, counter, options.stdin, Math.min(256 * 1024, Math.max(options.chunkBytes ?? Infinity, 512)), options.signal);
   const { head, stream } = await peek(plain, DETECT_BYTES).catch((error: unknown) => {
     throw errorAtStart(error, source);
   });

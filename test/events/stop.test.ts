@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { resolveSendOptions } from '../../src/options.js';
 import { buildEvents } from '../../src/pipeline.js';
@@ -53,6 +54,27 @@ describe('a stop while reading (Ctrl-C)', () => {
       expect(report.toJSON()).toMatchObject({ interrupted: true });
     });
   }
+
+  it('a stop ends a read that waits on a pipe gone quiet (the signal destroys the input)', async () => {
+    // stdin gets SPLIT's first row and the filler, then nothing: no end, no more bytes.
+    const text = splitOrderCsv();
+    const stdin = new PassThrough();
+    stdin.write(text.slice(0, text.lastIndexOf('SPLIT')));
+    const options = resolveSendOptions({ dryRun: true, now: NOW, quiet: true, threads: 1, inputs: ['-'] });
+    const report = new Report();
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), 300);
+    const events: ConversionEvent[] = [];
+    for await (const batch of buildEvents(options, report, { stdin, stopped: () => stop.signal.aborted, signal: stop.signal })) {
+      events.push(...batch.map((e) => JSON.parse(e.json) as ConversionEvent));
+    }
+    clearTimeout(timer);
+    expect(report.interrupted).toBe(true);
+    expect(events).toEqual([]); // without a prescan every order was still open
+    expect(report.rows.read).toBe(3001);
+    expect(report.rowsExcludedByStop).toBe(3001);
+    expect(stdin.destroyed).toBe(true);
+  }, 10_000);
 
   it('a run that is not stopped gives SPLIT its whole value', async () => {
     const { events, report } = await runStopped('on', Number.POSITIVE_INFINITY);
