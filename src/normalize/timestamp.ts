@@ -129,8 +129,11 @@ export function parseTimestamp(raw: string | number, timeZone?: string): number 
   } else {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
-    utcMs = wallMs - sign * offsetMinutes * 60_000;
+    const offsetHours = Number(digits.slice(0, 2));
+    const offsetMins = Number(digits.slice(2) || '0');
+    // Offsets in use lie within -12:00 … +14:00; "+25:00" is a typo, not a time.
+    if (offsetHours > 23 || offsetMins > 59) return undefined;
+    utcMs = wallMs - sign * (offsetHours * 60 + offsetMins) * 60_000;
   }
   return Math.floor(utcMs / 1000);
 }

@@ -115,6 +115,8 @@ describe('parseTimestamp: PRODUCT §3', () => {
     '2025-01-12T14:60:00Z',
     '2025-01-12T14:21:60Z',
     '2025-01-12T14:21:56 PST',
+    '2025-01-12T14:21:56+25:00', // no such offset
+    '2025-01-12T14:21:56-0960',
     '2025-01-12T14:21:56Z garbage',
     '\uff12\uff10\uff12\uff15-01-12',
   ])('invalid %j → undefined', (raw) => {
