@@ -20,5 +20,7 @@ export async function readToken(tokenFile: string | undefined, env: NodeJS.Proce
     );
   }
   if (/[\s\u0000-\u001f]/.test(token)) throw new UsageError('the access token contains whitespace or control characters; check how it was saved');
+  // It travels in an HTTP header, which takes visible ASCII only (undici would fail each request).
+  if (/[^\u0021-\u007e]/.test(token)) throw new UsageError('the access token contains characters other than visible ASCII; check how it was copied');
   return token;
 }
