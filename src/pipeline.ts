@@ -245,7 +245,7 @@ export async function* buildEvents(options: PipelineOptions, report: Report, io:
       if (io.stopped?.()) return null;
       throw error;
     });
-    if (scanned === null) {
+    if (scanned === null || io.stopped?.()) {
       report.interrupted = true;
       return;
     }
