@@ -125,8 +125,10 @@ export class ChunkProcessor {
     let error: ChunkResult['error'];
     if (this.config.scan) this.runs = new ChunkRunCollector();
     try {
-      if (this.config.kind === 'csv') this.csv(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), startLine, index, skipHeader, items);
-      else this.ndjson(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), startLine, index, items);
+      // The sequence number of the chunk's first record: rows of later chunks and files number after it.
+      const firstSeq = ((this.config.firstChunk ?? 0) + index) * SEQ_PER_CHUNK;
+      if (this.config.kind === 'csv') this.csv(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), startLine, firstSeq, skipHeader, items);
+      else this.ndjson(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), startLine, firstSeq, items);
     } catch (caught) {
       error = caught as { message: string; line: number };
     }
@@ -148,8 +150,7 @@ export class ChunkProcessor {
     return result;
   }
 
-  private csv(bytes: Buffer, startLine: number, index: number, skipHeader: boolean, items: RowItem[]): void {
-    const firstChunk = this.config.firstChunk ?? 0;
+  private csv(bytes: Buffer, startLine: number, firstSeq: number, skipHeader: boolean, items: RowItem[]): void {
     if (this.runs && !skipHeader) {
       let quick = true;
       for (let from = 0; from < bytes.length && quick; ) {
@@ -192,7 +193,7 @@ export class ChunkProcessor {
           continue;
         }
         const pos: Position = { file, line: recordLine };
-        const seq = (firstChunk + index) * SEQ_PER_CHUNK + k++;
+        const seq = firstSeq + k++;
         const width = source.width(r);
         if (width > this.width) {
           items.push({ pos, reason: 'BAD_ROW', message: `the record has ${width} fields, the header ${this.width}` });
@@ -264,8 +265,7 @@ export class ChunkProcessor {
     return true;
   }
 
-  private ndjson(bytes: Buffer, startLine: number, index: number, items: RowItem[]): void {
-    const firstChunk = this.config.firstChunk ?? 0;
+  private ndjson(bytes: Buffer, startLine: number, firstSeq: number, items: RowItem[]): void {
     // Read as latin1, a character per byte, and only the lines holding a byte over 127 decoded as
     // UTF-8 (a line end is never inside a multi-byte character): most lines of an export are ASCII,
     // and decoding a whole chunk as UTF-8 cost more than parsing its JSON (bench item export).
@@ -305,7 +305,7 @@ export class ChunkProcessor {
           throw { message: 'not a valid JSON line', line: recordLine };
         }
         const pos: Position = { file, line: recordLine };
-        const seq = (firstChunk + index) * SEQ_PER_CHUNK + k++;
+        const seq = firstSeq + k++;
         const cells = objectCells(value, this.resolver);
         if (cells === undefined) items.push({ pos, reason: 'BAD_ROW', message: 'the record is not a JSON object' });
         else if (this.runs) this.runs.add(orderIdOf(cells[FIELD_INDEX.order_id]));
