@@ -92,15 +92,18 @@ function camel(name: string): string {
 
 /**
  * `--columns -quantity` and `--window-days -1` as `--name=value`: parseArgs takes a value that starts
- * with "-" for an option of its own and refuses it as ambiguous.
+ * with "-" for an option of its own and refuses it as ambiguous. Only a negative number, or a
+ * --columns removal, is joined: `--report -q` is a forgotten value, and parseArgs says so.
  */
 function joinDashValues(args: readonly string[], options: Options): string[] {
+  const shorts = new Set(Object.values(options).flatMap((o) => (o.short === undefined ? [] : [`-${o.short}`])));
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const next = args[i + 1];
     const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
-    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[^-]/.test(next)) {
+    const dashValue = next !== undefined && (/^-\d/.test(next) || (name === 'columns' && /^-[^-]/.test(next) && !shorts.has(next)));
+    if (name !== undefined && options[name]?.type === 'string' && dashValue) {
       joined.push(`${arg}=${next}`);
       i++;
     } else {
@@ -117,6 +120,8 @@ export function parseCommandLine(args: string[], options: Options): { values: Re
     parsed = parseArgs({ args: joinDashValues(args, options), options, allowPositionals: true, strict: true });
   } catch (error) {
     const text = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(text);
+    if (ambiguous) throw new UsageError(`${ambiguous[1]} needs a value; one that starts with "-" is written ${ambiguous[1]}=-VALUE (see --help)`);
     throw new UsageError(`${text.replace(/^Unknown option/, 'unknown option')} (see --help)`);
   }
   const values: Record<string, unknown> = { inputs: parsed.positionals };

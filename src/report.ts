@@ -151,12 +151,16 @@ export class Report {
       `  rows:     ${this.rows.inEvents} in events, ${this.rows.rejected} rejected, ${this.rows.excluded} excluded`,
       `  events:   ${this.events.built} built, ${this.events.excluded} excluded (${this.events.excludedByWindow} outside the time window${this.events.excludedByLimit ? `, ${this.events.excludedByLimit} past --limit` : ''})`,
     ];
-    const stoppedBy = this.stoppedAtLimit ? `--limit reached after ${this.events.built} events` : this.interrupted ? 'interrupted' : undefined;
+    // readSeconds is set once the whole input has been read: a stop after that ends no reading.
+    const stoppedBy = this.stoppedAtLimit
+      ? `--limit reached after ${this.events.built} events: reading stopped there`
+      : this.interrupted
+        ? this.readSeconds === undefined
+          ? 'interrupted: reading stopped there'
+          : 'interrupted after the whole input was read'
+        : undefined;
     if (stoppedBy !== undefined) {
-      lines.push(
-        `  stopped:  ${stoppedBy}: reading stopped there` +
-          (this.rowsExcludedByStop > 0 ? ` (${this.rowsExcludedByStop} rows of orders still open count as excluded)` : ''),
-      );
+      lines.push(`  stopped:  ${stoppedBy}` + (this.rowsExcludedByStop > 0 ? ` (${this.rowsExcludedByStop} rows of orders still open count as excluded)` : ''));
     }
     if (this.requests.sent > 0 || this.events.sent > 0 || this.events.alreadySent > 0) {
       lines.push(

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Readable, pipeline } from 'node:stream';
+import { Readable, addAbortSignal, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../errors.js';
 
@@ -78,11 +78,9 @@ export async function openBytes(source: Source, counter: ByteCounter, stdin: Rea
     process.stderr.write('pinconv: reading the export from the terminal (stdin); end with Ctrl-D, or give a FILE\n');
   }
   const raw = source.path === undefined ? stdin : createReadStream(source.path, { highWaterMark: pieceBytes });
-  // A stop (Ctrl-C) ends the read at once, even one waiting on a pipe that has gone quiet.
-  if (signal !== undefined) {
-    if (signal.aborted) raw.destroy();
-    else signal.addEventListener('abort', () => raw.destroy(), { once: true });
-  }
+  // A stop (Ctrl-C) ends the read at once, even one waiting on a pipe that has gone quiet. The
+  // signal's listener goes when the stream ends (addAbortSignal), not at the end of the run.
+  if (signal !== undefined) addAbortSignal(signal, raw);
   raw.on('data', (chunk: Buffer) => {
     counter.bytes += chunk.length;
   });

@@ -61,6 +61,10 @@ describe('bad input: one clear line naming file and line, exit 1 or 2, no stack,
     const negative = await runCli(['send', '--dry-run', '--window-days', '-1']);
     expect(negative.code).toBe(2);
     expect(negative.stderr.trim()).toBe('pinconv: --window-days must be an integer from 1 to 3650, got "-1"');
+    // A value forgotten before a flag stays an error; the flag is not taken for the value.
+    const forgotten = await runCli(['send', 'x.csv', '--dry-run', '--report', '-q']);
+    expect(forgotten.code).toBe(2);
+    expect(forgotten.stderr.trim()).toBe('pinconv: --report needs a value; one that starts with "-" is written --report=-VALUE (see --help)');
     const token = await runCli(['send', 'x.csv', '--token', 'secret-token', '--ad-account', '1']);
     expect(token.code).toBe(2);
     expect(token.stderr).not.toContain('secret-token');

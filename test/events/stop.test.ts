@@ -76,6 +76,31 @@ describe('a stop while reading (Ctrl-C)', () => {
     expect(stdin.destroyed).toBe(true);
   }, 10_000);
 
+  it('the signal\'s listeners go with their streams: many inputs raise no listener warning', async () => {
+    const dir = tempDir('pinconv-many-');
+    const inputs = Array.from({ length: 14 }, (_, i) => {
+      const path = join(dir, `o${i}.csv`);
+      writeFileSync(path, `${HEADER}O-${i},o${i}@example.com,2026-11-27T01:00:00Z,USD,1,1\n`);
+      return path;
+    });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const options = resolveSendOptions({ dryRun: true, now: NOW, quiet: true, threads: 1, inputs, prescan: 'on' });
+      const stop = new AbortController();
+      let events = 0;
+      for await (const batch of buildEvents(options, new Report(), { stopped: () => false, signal: stop.signal })) events += batch.length;
+      expect(events).toBe(14);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('a run that is not stopped gives SPLIT its whole value', async () => {
     const { events, report } = await runStopped('on', Number.POSITIVE_INFINITY);
     expect(report.interrupted).toBe(false);
