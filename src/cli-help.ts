@@ -66,7 +66,7 @@ Get one in Ads Manager: Conversions > Conversions API > Set up API > Generate ne
 Sending:
   --ad-account ID                 the numeric ad account id (--ad-account 549755885175)
   --dry-run                       send nothing: write each request body as one JSON line to stdout
-  --out FILE                      with --dry-run, write the bodies to FILE instead of stdout
+  --out FILE                      with --dry-run, write the bodies to FILE instead of stdout (- = stdout)
   --test                          send with ?test=true: Pinterest validates but records nothing
   --window-days N                 send events of the last N days (default 7)
   --concurrency N                 requests in flight at most, 1 to 64 (default 4)

@@ -196,13 +196,15 @@ async function runSend(args: string[]): Promise<number> {
   const checkpoint = send ? await send.openCheckpoint(options) : undefined;
   // A resumed run reuses the first run's clock, so the same events fall in the window and batch alike.
   if (checkpoint?.resumedNow !== undefined && values.now === undefined) options = { ...options, now: checkpoint.resumedNow };
-  await openOutputs(run, options, options.dryRun ? options.out : undefined);
+  // "-" is stdout, as for csv --out.
+  const outFile = options.dryRun && options.out !== '-' ? options.out : undefined;
+  await openOutputs(run, options, outFile);
   return withRun(run, options, async () => {
     const events = buildEvents(options, run.report, { stopped: () => run.stopped, signal: run.stop.signal });
     if (send === undefined) {
-      const out = options.out === undefined ? new LineWriter(process.stdout) : new LineWriter(createWriteStream(options.out), `--out ${options.out}`);
+      const out = outFile === undefined ? new LineWriter(process.stdout) : new LineWriter(createWriteStream(outFile), `--out ${outFile}`);
       await writeDryRun(events, out, options.batchSize);
-      if (options.out !== undefined) await out.end();
+      if (outFile !== undefined) await out.end();
     } else {
       await send.sendToPinterest(events, options, run.report, {
         stopped: () => run.stopped,

@@ -48,6 +48,18 @@ describe('every sample runs through the dry run', () => {
 });
 
 describe('dry-run details', () => {
+  it('--out - is stdout, as for csv; --out FILE gets the same bodies', async () => {
+    const input = join(SAMPLES, 'orders.csv');
+    const plain = await runCli(['send', input, '--dry-run', '--now', NOW, '--quiet']);
+    const dash = await runCli(['send', input, '--dry-run', '--now', NOW, '--quiet', '--out', '-'], { cwd: tempDir('pinconv-dash-') });
+    expect(dash.stdout).toBe(plain.stdout);
+    expect(bodies(plain.stdout).length).toBeGreaterThan(0);
+    const file = join(tempDir('pinconv-out-'), 'bodies.ndjson');
+    const toFile = await runCli(['send', input, '--dry-run', '--now', NOW, '--quiet', '--out', file]);
+    expect(toFile.stdout).toBe('');
+    expect(readFileSync(file, 'utf8')).toBe(plain.stdout);
+  });
+
   it('groups item rows of one order that are not adjacent into one event with exact sums', async () => {
     const result = await runCli(['send', join(SAMPLES, 'items.ndjson'), '--dry-run', '--now', NOW, '--quiet']);
     const events = bodies(result.stdout).flatMap((b) => b.data);
