@@ -36,6 +36,23 @@ function pieceEnd(bytes: Buffer, from: number): number {
 }
 
 /**
+ * Where a csv-parse error lies, in lines after the parsed text's first. csv-parse tells the line it
+ * stopped at: for a quote never closed, the end of the text. That record starts after the records
+ * parsed before it, whose last line a second parse up to them gives.
+ */
+function csvErrorLineOffset(text: Buffer, error: CsvError & { lines?: number; records?: number }, options: object): number {
+  const stopped = typeof error.lines === 'number' ? error.lines - 1 : 0;
+  if (error.code !== 'CSV_QUOTE_NOT_CLOSED' || typeof error.records !== 'number') return stopped;
+  if (error.records === 0) return 0;
+  try {
+    const before = parse(text, { ...options, to: error.records, info: true }) as unknown as Array<{ info: { lines: number } }>;
+    return before.at(-1)?.info.lines ?? stopped;
+  } catch {
+    return stopped;
+  }
+}
+
+/**
  * Sequence numbers order rows across chunks and files: (chunks of earlier files + chunk index) ×
  * 2^21 + record index within the chunk. They decide the order of events (their orders' first rows)
  * wherever orders are merged back by it (the spill).
@@ -175,11 +192,12 @@ export class ChunkProcessor {
         const pieceWasRest = to === bytes.length;
         to = bytes.length;
         if (pieceWasRest || !this.scan.scanBytes(bytes.subarray(from), this.config.delimiter, maxRecordBytes / 4)) {
+          const options = { delimiter: this.config.delimiter, relax_column_count: true, max_record_size: maxRecordBytes };
           try {
-            source = new ParsedRecords(parse(bytes.subarray(from), { delimiter: this.config.delimiter, relax_column_count: true, max_record_size: maxRecordBytes }) as string[][]);
+            source = new ParsedRecords(parse(bytes.subarray(from), options) as string[][]);
           } catch (caught) {
-            const csvError = caught as CsvError & { lines?: number };
-            throw { message: describeCsvError(csvError, maxRecordBytes), line: line + (typeof csvError.lines === 'number' ? csvError.lines - 1 : 0) };
+            const csvError = caught as CsvError & { lines?: number; records?: number };
+            throw { message: describeCsvError(csvError, maxRecordBytes), line: line + csvErrorLineOffset(bytes.subarray(from), csvError, options) };
           }
         }
       }

@@ -17,6 +17,8 @@ function file(name: string, content: string | Buffer): string {
 
 const cases: Array<{ name: string; content: () => string | Buffer; message: RegExp; line: number | string; exit: number[] }> = [
   { name: 'unterminated.csv', content: () => HEADER + ROW + 'A-2,"x@example.com,2026-11-27T10:00:00Z,USD,10\n', message: /never closed|unterminated/, line: 3, exit: [1] },
+  // The line where the quote opens, not the end of the file where csv-parse stops.
+  { name: 'unterminated-early.csv', content: () => HEADER + ROW + '\n' + 'A-2,"x@example.com,2026-11-27T10:00:00Z,USD,10\n' + ROW.repeat(50), message: /never closed/, line: 4, exit: [1] },
   { name: 'garbage.bin', content: () => Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), message: /not a text export/, line: 1, exit: [1] },
   { name: 'truncated.csv.gz', content: () => gzipSync(HEADER + ROW.repeat(2000)).subarray(0, 200), message: /gzip/, line: 1, exit: [1] },
   { name: 'no-timestamp.csv', content: () => 'order_id,email,currency,order_revenue\nA-1,x@example.com,USD,1\n', message: /missing required column: timestamp/, line: 1, exit: [2] },
