@@ -197,17 +197,20 @@ export interface RowBatch {
 }
 
 /** Chunks of the files read so far in a pass: each file's sequence numbers go on from the last one's. */
-interface ChunkCount {
-  chunks: number;
+interface ChunksBefore {
+  count: number;
 }
 
-async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, format: 'csv' | 'ndjson', options: ReadOptions, count: ChunkCount): AsyncGenerator<RowBatch> {
-  const firstChunk = count.chunks;
+/** Adds a chunk's (or a file's) invalid values per field to the run's. */
+function addInvalid(into: InvalidFieldCounts, counts: InvalidFieldCounts): void {
+  for (const [field, count] of Object.entries(counts) as Array<[Field, number]>) into[field] = (into[field] ?? 0) + count;
+}
+
+async function* chunkedRows(bytes: Readable, head: Buffer, source: Source, format: 'csv' | 'ndjson', options: ReadOptions, before: ChunksBefore): AsyncGenerator<RowBatch> {
+  const firstChunk = before.count;
   for await (const result of chunkResults(bytes, head, source, format, options, false, firstChunk)) {
-    count.chunks++;
-    for (const [field, count] of Object.entries(result.invalid) as Array<[Field, number]>) {
-      options.invalid[field] = (options.invalid[field] ?? 0) + count;
-    }
+    before.count++;
+    addInvalid(options.invalid, result.invalid);
     for (const name of result.unknown) options.resolver.noteUnknown(name);
     if (result.items.length > 0) yield { items: result.items, bytes: result.bytes, lease: result.lease, file: source.name, heads: result.heads };
   }
@@ -254,13 +257,13 @@ export async function scanRuns(sources: readonly Source[], options: ReadOptions,
   return index;
 }
 
-async function* jsonArrayRows(bytes: Readable, source: Source, options: ReadOptions, count: ChunkCount): AsyncGenerator<RowBatch> {
+async function* jsonArrayRows(bytes: Readable, source: Source, options: ReadOptions, before: ChunksBefore): AsyncGenerator<RowBatch> {
   const processor = new ChunkProcessor({
     kind: 'ndjson', file: source.name, delimiter: ',', columnFields: [], maxRecordBytes: options.maxRecordBytes,
     rules: options.rules, renames: [...options.resolver.renames],
   });
   let batch: RowItem[] = [];
-  const firstSeq = count.chunks * SEQ_PER_CHUNK;
+  const firstSeq = before.count * SEQ_PER_CHUNK;
   let seq = firstSeq;
   try {
     for await (const { value, line } of readJsonArray(bytes, source.name)) {
@@ -273,10 +276,8 @@ async function* jsonArrayRows(bytes: Readable, source: Source, options: ReadOpti
     if (batch.length > 0) yield { items: batch };
   } finally {
     // The records count as chunks of SEQ_PER_CHUNK each, for the files after this one.
-    count.chunks += Math.floor((seq - firstSeq) / SEQ_PER_CHUNK) + 1;
-    for (const [field, count] of Object.entries(processor.invalidCounts) as Array<[Field, number]>) {
-      options.invalid[field] = (options.invalid[field] ?? 0) + count;
-    }
+    before.count += Math.floor((seq - firstSeq) / SEQ_PER_CHUNK) + 1;
+    addInvalid(options.invalid, processor.invalidCounts);
     for (const name of processor.unknownColumns) options.resolver.noteUnknown(name);
   }
 }
@@ -292,11 +293,11 @@ export async function* readRows(
   options: ReadOptions,
   counter: ByteCounter,
 ): AsyncGenerator<RowBatch> {
-  const chunks: ChunkCount = { chunks: 0 };
+  const before: ChunksBefore = { count: 0 };
   for (const source of sources) {
     const { head, stream, format } = await openSource(source, options, counter);
     let count = 0;
-    const rows = format === 'json' ? jsonArrayRows(stream, source, options, chunks) : chunkedRows(stream, head, source, format, options, chunks);
+    const rows = format === 'json' ? jsonArrayRows(stream, source, options, before) : chunkedRows(stream, head, source, format, options, before);
     for await (const batch of rows) {
       count += batch.items.length;
       yield batch;
