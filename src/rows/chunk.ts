@@ -1,4 +1,4 @@
-import { parse, type CsvError } from 'csv-parse/sync';
+import { parse, type CsvError, type Options } from 'csv-parse/sync';
 import type { Position } from '../errors.js';
 import { describeCsvError } from '../input/csv.js';
 import { CsvScan, nextHigh, ParsedRecords, wordsOf, type CsvRecords } from '../input/csv-fast.js';
@@ -40,7 +40,7 @@ function pieceEnd(bytes: Buffer, from: number): number {
  * stopped at: for a quote never closed, the end of the text. That record starts after the records
  * parsed before it, whose last line a second parse up to them gives.
  */
-function csvErrorLineOffset(text: Buffer, error: CsvError & { lines?: number; records?: number }, options: object): number {
+function csvErrorLineOffset(text: Buffer, error: CsvError & { lines?: number; records?: number }, options: Options): number {
   const stopped = typeof error.lines === 'number' ? error.lines - 1 : 0;
   if (error.code !== 'CSV_QUOTE_NOT_CLOSED' || typeof error.records !== 'number') return stopped;
   if (error.records === 0) return 0;
@@ -190,14 +190,15 @@ export class ChunkProcessor {
       let source: CsvRecords = this.scan;
       if (!this.scan.scanBytes(bytes.subarray(from, to), this.config.delimiter, maxRecordBytes / 4)) {
         const pieceWasRest = to === bytes.length;
+        const rest = bytes.subarray(from);
         to = bytes.length;
-        if (pieceWasRest || !this.scan.scanBytes(bytes.subarray(from), this.config.delimiter, maxRecordBytes / 4)) {
-          const options = { delimiter: this.config.delimiter, relax_column_count: true, max_record_size: maxRecordBytes };
+        if (pieceWasRest || !this.scan.scanBytes(rest, this.config.delimiter, maxRecordBytes / 4)) {
+          const options: Options = { delimiter: this.config.delimiter, relax_column_count: true, max_record_size: maxRecordBytes };
           try {
-            source = new ParsedRecords(parse(bytes.subarray(from), options) as string[][]);
+            source = new ParsedRecords(parse(rest, options) as string[][]);
           } catch (caught) {
             const csvError = caught as CsvError & { lines?: number; records?: number };
-            throw { message: describeCsvError(csvError, maxRecordBytes), line: line + csvErrorLineOffset(bytes.subarray(from), csvError, options) };
+            throw { message: describeCsvError(csvError, maxRecordBytes), line: line + csvErrorLineOffset(rest, csvError, options) };
           }
         }
       }
